@@ -1,0 +1,5 @@
+"""`python -m mailprobe` runs the command-line interface."""
+
+from mailprobe.cli import main
+
+main()

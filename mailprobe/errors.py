@@ -1,0 +1,39 @@
+"""The exceptions mailprobe raises: invalid input and bugs only.
+
+Expected failures (a server that refuses, a DNS timeout, a broken XML file) are data:
+statuses and reasons inside `SourceOutcome` and `ProbeResult`. Exceptions are for input
+the caller must fix and for programming errors.
+
+    MailprobeError
+    ├── InvalidInputError          the caller gave something unusable (exit code 2)
+    │   ├── InvalidAddressError    not a usable user@domain address
+    │   ├── InvalidOptionError     an option value that cannot be parsed or makes no sense
+    │   └── ProviderDbError        a provider database file that fails validation
+    └── InternalError              a bug: mailprobe reached a state it should never reach
+"""
+
+from __future__ import annotations
+
+
+class MailprobeError(Exception):
+    """Base class of every exception mailprobe raises on purpose."""
+
+
+class InvalidInputError(MailprobeError):
+    """The caller supplied input that cannot be used; the message says what to fix."""
+
+
+class InvalidAddressError(InvalidInputError):
+    """The text is not a usable e-mail address (raised by `parse_address`)."""
+
+
+class InvalidOptionError(InvalidInputError):
+    """An option value (nameserver, connect-to rule, timeout, ...) is malformed."""
+
+
+class ProviderDbError(InvalidInputError):
+    """A provider database file fails validation; the message names the file and field."""
+
+
+class InternalError(MailprobeError):
+    """mailprobe reached a state that is a bug, not a property of the network."""

@@ -1,0 +1,449 @@
+"""The data mailprobe passes around: frozen dataclasses and string enums, no I/O.
+
+Every stage of the pipeline (address -> source outcomes -> candidates -> probe results ->
+findings -> report) speaks in these types. Expected failures are values here (a status and
+a reason), never exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Protocol(StrEnum):
+    """A mail access or submission protocol."""
+
+    IMAP = "imap"
+    POP3 = "pop3"
+    SMTP = "smtp"
+
+
+class Security(StrEnum):
+    """How a connection is secured: TLS from the first byte, upgraded, or not at all."""
+
+    TLS = "tls"
+    STARTTLS = "starttls"
+    PLAIN = "plain"
+
+    @property
+    def strength(self) -> int:
+        """Higher is better, per RFC 8314 (implicit TLS preferred over STARTTLS)."""
+        return {Security.TLS: 2, Security.STARTTLS: 1, Security.PLAIN: 0}[self]
+
+
+class SourceId(StrEnum):
+    """Where a candidate setting came from."""
+
+    PROVIDER_DB = "provider_db"
+    AUTOCONFIG = "autoconfig"
+    ISPDB = "ispdb"
+    MX = "mx"
+    SRV = "srv"
+    AUTODISCOVER = "autodiscover"
+    GUESS = "guess"
+    USER = "user"
+
+    @property
+    def precedence(self) -> int:
+        """Lower ranks first when trust is equal (DESIGN §3 source precedence)."""
+        return _SOURCE_PRECEDENCE[self]
+
+
+_SOURCE_PRECEDENCE = {
+    SourceId.USER: 0,
+    SourceId.PROVIDER_DB: 1,
+    SourceId.AUTOCONFIG: 2,
+    SourceId.ISPDB: 3,
+    SourceId.SRV: 4,
+    SourceId.MX: 5,
+    SourceId.AUTODISCOVER: 6,
+    SourceId.GUESS: 7,
+}
+
+#: The order in which sources are listed in reports (stable, independent of timing).
+SOURCE_ORDER: tuple[SourceId, ...] = (
+    SourceId.PROVIDER_DB,
+    SourceId.AUTOCONFIG,
+    SourceId.ISPDB,
+    SourceId.SRV,
+    SourceId.MX,
+    SourceId.AUTODISCOVER,
+    SourceId.GUESS,
+)
+
+
+class SourceStatus(StrEnum):
+    """How one discovery source ended."""
+
+    FOUND = "found"
+    EMPTY = "empty"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"
+
+
+class ProbeStatus(StrEnum):
+    """How a live probe of one endpoint ended."""
+
+    OK = "ok"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    DNS_ERROR = "dns_error"
+    TLS_ERROR = "tls_error"
+    PROTOCOL_ERROR = "protocol_error"
+    RATE_LIMITED = "rate_limited"
+    AUTH_FAILED = "auth_failed"
+    SKIPPED = "skipped"
+
+
+class Severity(StrEnum):
+    """How much a finding matters; `rank` orders them (error highest)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """2 for error, 1 for warning, 0 for info."""
+        return {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}[self]
+
+
+class ProviderStatus(StrEnum):
+    """Whether a provider works with ordinary mail clients."""
+
+    OK = "ok"
+    PREPARATION = "preparation"
+    BROKEN = "broken"
+
+
+class LoginStatus(StrEnum):
+    """The classified answer to a login attempt."""
+
+    OK = "ok"
+    WRONG_CREDENTIALS = "wrong_credentials"
+    APP_PASSWORD_REQUIRED = "app_password_required"
+    ACCOUNT_DISABLED = "account_disabled"
+    MECHANISM_MISSING = "mechanism_missing"
+    NOT_ATTEMPTED = "not_attempted"
+    ERROR = "error"
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+@dataclass(frozen=True)
+class Address:
+    """A normalised e-mail address.
+
+    `domain` is the A-label (ASCII) form used on the wire; `unicode_domain` is the form a
+    person reads. `text` is `local@domain` with the ASCII domain.
+    """
+
+    local: str
+    domain: str
+    unicode_domain: str
+
+    @property
+    def text(self) -> str:
+        """The address as sent on the wire."""
+        return f"{self.local}@{self.domain}"
+
+
+# --------------------------------------------------------------------------- network options
+
+
+@dataclass(frozen=True)
+class Nameserver:
+    """A DNS server given with `--nameserver IP[:PORT]`."""
+
+    ip: str
+    port: int = 53
+
+
+@dataclass(frozen=True)
+class ConnectTo:
+    """A `--connect-to HOST:PORT:ADDR:PORT` rule, as in curl.
+
+    Connections for `host:port` go to `to_host:to_port` instead, while SNI and
+    certificate checks keep using `host`. An empty `host` or a zero `port` matches any.
+    """
+
+    host: str
+    port: int
+    to_host: str
+    to_port: int
+
+    def matches(self, host: str, port: int) -> bool:
+        """True if this rule applies to a connection for `host:port`."""
+        host_ok = not self.host or self.host.lower().rstrip(".") == host.lower().rstrip(".")
+        port_ok = self.port == 0 or self.port == port
+        return host_ok and port_ok
+
+
+@dataclass(frozen=True)
+class NetOptions:
+    """Network settings shared by discovery and probes."""
+
+    nameservers: tuple[Nameserver, ...] = ()
+    connect_to: tuple[ConnectTo, ...] = ()
+    ca_file: Path | None = None
+    timeout: float = 10.0
+
+    def route(self, host: str, port: int) -> tuple[str, int] | None:
+        """Where `--connect-to` sends `host:port`, or None for the normal route."""
+        for rule in self.connect_to:
+            if rule.matches(host, port):
+                return (rule.to_host or host, rule.to_port or port)
+        return None
+
+
+DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
+
+
+@dataclass(frozen=True)
+class DiscoveryOptions:
+    """What discovery may do: which sources, which channels, what it may reveal."""
+
+    net: NetOptions = field(default_factory=NetOptions)
+    ispdb_url: str = DEFAULT_ISPDB_URL
+    allow_http: bool = False
+    send_address: bool = False
+    offline: bool = False
+    sources: frozenset[SourceId] | None = None  # None: every source
+
+    def wants(self, source: SourceId) -> bool:
+        """True if `source` was selected (all are, unless `--sources` narrowed them)."""
+        return self.sources is None or source in self.sources
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """One source's claim for a candidate: which source, where exactly, and trusted or not.
+
+    `origin` is the URL, DNS record name or database entry that said so.
+    """
+
+    source: SourceId
+    origin: str
+    trusted: bool
+
+
+@dataclass(frozen=True)
+class ServerSetting:
+    """One server setting as a source states it, before merging."""
+
+    protocol: Protocol
+    host: str
+    port: int
+    security: Security
+    username: str | None = None
+    auth: tuple[str, ...] = ()
+
+    @property
+    def endpoint(self) -> tuple[Protocol, str, int, Security]:
+        """The identity used to merge the same setting from several sources."""
+        return (self.protocol, self.host.lower().rstrip("."), self.port, self.security)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A server setting with everything every source said about it."""
+
+    setting: ServerSetting
+    sources: tuple[Provenance, ...]
+
+    @property
+    def protocol(self) -> Protocol:
+        """Shortcut for `setting.protocol`."""
+        return self.setting.protocol
+
+    @property
+    def trusted(self) -> bool:
+        """True if at least one source that named this setting is trusted."""
+        return any(p.trusted for p in self.sources)
+
+    @property
+    def source_ids(self) -> tuple[SourceId, ...]:
+        """Distinct sources in provenance order."""
+        seen: list[SourceId] = []
+        for p in self.sources:
+            if p.source not in seen:
+                seen.append(p.source)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """What the provider database knows about the provider behind an address."""
+
+    id: str
+    name: str
+    status: ProviderStatus
+    hints: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """How one discovery source ended: status, time, a reason, and what it found."""
+
+    source: SourceId
+    status: SourceStatus
+    elapsed_ms: float
+    detail: str
+    candidates: tuple[Candidate, ...] = ()
+    provider: ProviderInfo | None = None
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something worth telling the user, with plain-language advice.
+
+    `id` is stable and dotted (e.g. `tls.cert.expired`) so pipelines can match on it.
+    """
+
+    id: str
+    severity: Severity
+    summary: str
+    advice: str = ""
+    protocol: Protocol | None = None
+    host: str | None = None
+    port: int | None = None
+
+
+# --------------------------------------------------------------------------- probes
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """The leaf certificate a server presented."""
+
+    subject: str
+    san: tuple[str, ...]
+    issuer: str
+    not_after: str  # ISO 8601, UTC, e.g. 2027-01-01T00:00:00Z
+    days_left: int
+    self_signed: bool = False
+
+
+@dataclass(frozen=True)
+class TlsInfo:
+    """The negotiated TLS session and whether the certificate was verified."""
+
+    version: str
+    cipher: str
+    verified: bool
+    verify_error: str | None = None
+    cert: CertInfo | None = None
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Milliseconds spent in each phase of a probe; None where the phase did not happen."""
+
+    dns: float | None = None
+    connect: float | None = None
+    banner: float | None = None
+    tls: float | None = None
+    capabilities: float | None = None
+    login: float | None = None
+    total: float | None = None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The classified outcome of one login attempt (never carries the password)."""
+
+    status: LoginStatus
+    detail: str = ""
+    mechanism: str | None = None
+    sender_ok: bool | None = None
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Everything one live handshake with one endpoint observed.
+
+    `reason` explains a non-ok status in plain words. The protocol facts (`preauth`,
+    `login_disabled`, ...) are what diagnose.py turns into findings.
+    """
+
+    status: ProbeStatus
+    reason: str = ""
+    ip: str | None = None
+    timings: Timings = field(default_factory=Timings)
+    banner: str | None = None
+    capabilities_before_tls: tuple[str, ...] = ()
+    capabilities_after_tls: tuple[str, ...] = ()
+    auth_mechanisms: tuple[str, ...] = ()
+    auth_before_tls: tuple[str, ...] = ()
+    tls: TlsInfo | None = None
+    login: LoginResult | None = None
+    starttls_offered: bool | None = None
+    preauth: bool = False
+    login_disabled: bool = False
+    plaintext_user_before_tls: bool = False
+    max_size: int | None = None
+    detected_security: Security | None = None
+    detected_protocol: Protocol | None = None
+    connections: int = 1
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProbedCandidate:
+    """A candidate together with its probe result (None in discover-only reports)."""
+
+    candidate: Candidate
+    probe: ProbeResult | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The setting mailprobe recommends for one protocol.
+
+    `verified` is None when nothing was probed (discover), else whether a probe confirmed it.
+    """
+
+    candidate: Candidate
+    verified: bool | None
+
+
+@dataclass(frozen=True)
+class DiscoveryResult:
+    """Everything discovery learned: ranked candidates, source outcomes, provider, findings."""
+
+    address: Address
+    candidates: tuple[Candidate, ...]
+    sources: tuple[SourceOutcome, ...]
+    provider: ProviderInfo | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """The final answer for one address (or one user-typed endpoint)."""
+
+    address: str | None
+    domain: str
+    provider: ProviderInfo | None
+    recommended: dict[Protocol, Recommendation | None]
+    candidates: tuple[ProbedCandidate, ...]
+    sources: tuple[SourceOutcome, ...]
+    findings: tuple[Finding, ...]
+    probed: bool = False
+
+    def worst_severity(self) -> Severity | None:
+        """The highest severity among the findings, or None when there are none."""
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)

@@ -1,0 +1,1 @@
+"""Network primitives: DNS, HTTP fetches and TCP/TLS connections, each with timeouts."""

@@ -1,0 +1,121 @@
+"""TCP connections with `--connect-to`, DNS through `DnsClient`, TLS upgrades, and timing.
+
+`open_connection` resolves the host (or applies a `--connect-to` rule), tries its
+addresses in order, and returns a `Connection` that knows the server name to use for SNI
+and certificate checks. Failures of each address attempt are kept so a probe can say
+"IPv6 fails while IPv4 works".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from dataclasses import dataclass, field
+
+from mailprobe.net.dns import DnsClient, is_ip_literal
+from mailprobe.net.failures import AttemptFailure
+from mailprobe.net.failures import ConnectFailed, DnsLookupFailed, classify
+from mailprobe.models import NetOptions
+
+#: Upper bound for reading one line from a server; longer lines are a protocol error.
+MAX_LINE = 64 * 1024
+
+
+def elapsed_ms(start: float) -> float:
+    """Milliseconds since `start` (a `time.perf_counter()` value), rounded to 0.1 ms."""
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+@dataclass
+class Connection:
+    """An open stream to one server address; `server_name` is used for SNI and checks."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    server_name: str
+    ip: str
+    port: int
+    dns_ms: float | None
+    connect_ms: float
+    failed_attempts: tuple[AttemptFailure, ...] = ()
+    tls_ms: float | None = field(default=None)
+
+    async def start_tls(self, context: ssl.SSLContext, timeout: float) -> float:
+        """Upgrade to TLS (or start TLS on an implicit-TLS port); returns milliseconds taken."""
+        start = time.perf_counter()
+        server_hostname = None if is_ip_literal(self.server_name) else self.server_name
+        async with asyncio.timeout(timeout):
+            await self.writer.start_tls(context, server_hostname=server_hostname)
+        self.tls_ms = elapsed_ms(start)
+        return self.tls_ms
+
+    @property
+    def ssl_object(self) -> ssl.SSLObject | None:
+        """The TLS session once established, else None."""
+        obj = self.writer.get_extra_info("ssl_object")
+        return obj if isinstance(obj, ssl.SSLObject) else None
+
+    async def close(self) -> None:
+        """Close the stream, never raising and never waiting long on a stuck peer."""
+        try:
+            self.writer.close()
+            async with asyncio.timeout(1.0):
+                await self.writer.wait_closed()
+        except (OSError, ssl.SSLError, TimeoutError, asyncio.CancelledError):
+            pass
+        except Exception:  # noqa: BLE001 - closing must never mask the real outcome
+            pass
+
+
+async def resolve_route(
+    host: str, port: int, dns: DnsClient, net: NetOptions
+) -> tuple[tuple[str, ...], int, float | None]:
+    """The addresses and port to connect to for `host:port`, and DNS milliseconds.
+
+    Applies `--connect-to` first; raises DnsLookupFailed when the name has no address.
+    """
+    target_host, target_port = net.route(host, port) or (host, port)
+    if is_ip_literal(target_host):
+        return (target_host.strip("[]"),), target_port, None
+    found = await dns.addresses(target_host)
+    if not found.addresses:
+        raise DnsLookupFailed(found.detail or f"{target_host} has no address")
+    return found.addresses, target_port, found.elapsed_ms
+
+
+async def open_connection(
+    host: str,
+    port: int,
+    *,
+    dns: DnsClient,
+    net: NetOptions,
+    connect_timeout: float,
+) -> Connection:
+    """Connect to `host:port`, trying each address in turn until one accepts.
+
+    Raises ConnectFailed (carrying every attempt) when all addresses fail, and
+    DnsLookupFailed when the name has no address; `failures.classify` maps both. Failures
+    before a successful attempt are kept on the returned connection.
+    """
+    addresses, target_port, dns_ms = await resolve_route(host, port, dns, net)
+    failed: list[AttemptFailure] = []
+    for ip in addresses:
+        start = time.perf_counter()
+        try:
+            async with asyncio.timeout(connect_timeout):
+                reader, writer = await asyncio.open_connection(ip, target_port, limit=MAX_LINE)
+        except (OSError, TimeoutError) as exc:
+            failed.append(AttemptFailure(ip, classify(exc)))
+            continue
+        return Connection(
+            reader=reader,
+            writer=writer,
+            server_name=host,
+            ip=ip,
+            port=target_port,
+            dns_ms=dns_ms,
+            connect_ms=elapsed_ms(start),
+            failed_attempts=tuple(failed),
+        )
+    raise ConnectFailed(tuple(failed))

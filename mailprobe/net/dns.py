@@ -1,0 +1,183 @@
+"""Asynchronous DNS lookups with failures as data.
+
+One `DnsClient` serves a whole run: every lookup (MX, SRV, and the A/AAAA lookups behind
+HTTP fetches and probes) goes to the `--nameserver` servers when given, else to the
+system's resolver configuration. NXDOMAIN and "no records" are answers; timeouts and
+server failures are lookup errors; the two are kept apart in `DnsStatus`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import dns.asyncresolver
+import dns.exception
+import dns.flags
+import dns.message
+import dns.nameserver
+import dns.rdata
+import dns.rdatatype
+import dns.resolver
+
+from mailprobe.models import Nameserver
+
+
+class DnsStatus(StrEnum):
+    """How a lookup ended."""
+
+    OK = "ok"
+    NXDOMAIN = "nxdomain"
+    NODATA = "nodata"
+    SERVFAIL = "servfail"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+    @property
+    def is_answer(self) -> bool:
+        """True for a real answer (records, NXDOMAIN or no data), False for lookup errors."""
+        return self in (DnsStatus.OK, DnsStatus.NXDOMAIN, DnsStatus.NODATA)
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """The result of one lookup: status, records, DNSSEC AD bit, time taken, and a reason."""
+
+    name: str
+    rdtype: str
+    status: DnsStatus
+    records: tuple[dns.rdata.Rdata, ...] = ()
+    authenticated: bool = False
+    elapsed_ms: float = 0.0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class HostAddresses:
+    """The addresses of a host name (IPv6 first, then IPv4, each in answer order)."""
+
+    host: str
+    addresses: tuple[str, ...]
+    status: DnsStatus
+    elapsed_ms: float
+    detail: str = ""
+
+
+def is_ip_literal(text: str) -> bool:
+    """True if `text` is an IPv4 or IPv6 address rather than a name."""
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class DnsClient:
+    """Async DNS lookups aimed at the configured nameservers, with one timeout per lookup.
+
+    Construction does no I/O; the system resolver configuration is read on first use.
+    """
+
+    def __init__(self, nameservers: Sequence[Nameserver] = (), timeout: float = 5.0) -> None:
+        self._nameservers = tuple(nameservers)
+        self._timeout = timeout
+        self._resolver: dns.asyncresolver.Resolver | None = None
+        self._cache: dict[tuple[str, str], asyncio.Task[DnsAnswer]] = {}
+
+    @property
+    def nameservers(self) -> tuple[Nameserver, ...]:
+        """The explicit nameservers, empty when the system configuration is used."""
+        return self._nameservers
+
+    def _get_resolver(self) -> dns.asyncresolver.Resolver:
+        if self._resolver is None:
+            if self._nameservers:
+                resolver = dns.asyncresolver.Resolver(configure=False)
+                resolver.nameservers = [
+                    dns.nameserver.Do53Nameserver(ns.ip, ns.port) for ns in self._nameservers
+                ]
+            else:
+                resolver = dns.asyncresolver.Resolver()
+            # Ask for DNSSEC validation status (AD bit) from a validating resolver.
+            resolver.use_edns(0, dns.flags.DO, 1232)
+            resolver.flags = dns.flags.RD | dns.flags.AD
+            resolver.lifetime = self._timeout
+            resolver.timeout = min(self._timeout, 2.0)
+            resolver.retry_servfail = False
+            self._resolver = resolver
+        return self._resolver
+
+    async def query(self, name: str, rdtype: str) -> DnsAnswer:
+        """Look up `rdtype` records of `name`; concurrent identical lookups share one query."""
+        key = (name.lower().rstrip("."), rdtype.upper())
+        task = self._cache.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._query(key[0], key[1]))
+            self._cache[key] = task
+        return await asyncio.shield(task)
+
+    async def _query(self, name: str, rdtype: str) -> DnsAnswer:
+        start = time.perf_counter()
+
+        def elapsed() -> float:
+            return round((time.perf_counter() - start) * 1000, 1)
+
+        try:
+            answer = await self._get_resolver().resolve(
+                name + ".", rdtype, search=False, raise_on_no_answer=False
+            )
+        except dns.resolver.NXDOMAIN:
+            return DnsAnswer(name, rdtype, DnsStatus.NXDOMAIN, elapsed_ms=elapsed(),
+                             detail=f"{name} does not exist (NXDOMAIN)")
+        except dns.resolver.LifetimeTimeout:
+            return DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, elapsed_ms=elapsed(),
+                             detail=f"DNS lookup of {name} {rdtype} timed out")
+        except dns.resolver.NoNameservers as exc:
+            return DnsAnswer(name, rdtype, DnsStatus.SERVFAIL, elapsed_ms=elapsed(),
+                             detail=f"DNS servers failed for {name} {rdtype}: {_short(exc)}")
+        except dns.exception.Timeout:
+            return DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, elapsed_ms=elapsed(),
+                             detail=f"DNS lookup of {name} {rdtype} timed out")
+        except (dns.exception.DNSException, OSError, ValueError) as exc:
+            return DnsAnswer(name, rdtype, DnsStatus.ERROR, elapsed_ms=elapsed(),
+                             detail=f"DNS lookup of {name} {rdtype} failed: {_short(exc)}")
+        response = answer.response
+        authenticated = bool(response.flags & dns.flags.AD)
+        records = tuple(answer.rrset) if answer.rrset is not None else ()
+        if not records:
+            return DnsAnswer(name, rdtype, DnsStatus.NODATA, authenticated=authenticated,
+                             elapsed_ms=elapsed(), detail=f"{name} has no {rdtype} records")
+        return DnsAnswer(name, rdtype, DnsStatus.OK, records, authenticated, elapsed())
+
+    async def addresses(self, host: str) -> HostAddresses:
+        """Resolve a host name to addresses (AAAA and A concurrently); IP literals pass through."""
+        start = time.perf_counter()
+        bare = host.strip("[]")
+        if is_ip_literal(bare):
+            return HostAddresses(host, (bare,), DnsStatus.OK, 0.0)
+        if bare.lower().rstrip(".") == "localhost":
+            return HostAddresses(host, ("127.0.0.1",), DnsStatus.OK, 0.0)
+        v6, v4 = await asyncio.gather(self.query(bare, "AAAA"), self.query(bare, "A"))
+        found = tuple(r.to_text() for r in v6.records) + tuple(r.to_text() for r in v4.records)
+        elapsed = round((time.perf_counter() - start) * 1000, 1)
+        if found:
+            return HostAddresses(host, found, DnsStatus.OK, elapsed)
+        # Prefer the more informative failure: a lookup error beats "no data".
+        for ans in (v4, v6):
+            if not ans.status.is_answer:
+                return HostAddresses(host, (), ans.status, elapsed, ans.detail)
+        status = DnsStatus.NXDOMAIN if DnsStatus.NXDOMAIN in (v4.status, v6.status) else (
+            DnsStatus.NODATA
+        )
+        detail = (f"{bare} does not exist (NXDOMAIN)" if status is DnsStatus.NXDOMAIN
+                  else f"{bare} has no A or AAAA records")
+        return HostAddresses(host, (), status, elapsed, detail)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

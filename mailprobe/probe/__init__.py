@@ -1,0 +1,1 @@
+"""Live, credential-free handshakes with IMAP, POP3 and SMTP endpoints."""

@@ -1,0 +1,1 @@
+"""Turn reports into text for people (tables) and machines (JSON)."""

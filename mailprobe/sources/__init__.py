@@ -1,0 +1,1 @@
+"""Discovery sources, one module each; every one returns a `SourceOutcome`, never raises."""

@@ -1,0 +1,91 @@
+"""What every discovery source receives and returns.
+
+A source is a module with `SOURCE: SourceId` and `async def run(ctx: SourceContext) ->
+SourceOutcome`. It never raises for network trouble: it returns an outcome with a status
+and a reason. The discovery engine adds timing, applies the per-source timeout and the
+global deadline, and turns an unexpected exception into an `error` outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from mailprobe.models import (
+    Address,
+    Candidate,
+    DiscoveryOptions,
+    Provenance,
+    ProviderInfo,
+    ServerSetting,
+    SourceId,
+    SourceOutcome,
+    SourceStatus,
+)
+from mailprobe.net.dns import DnsClient
+
+if TYPE_CHECKING:
+    from mailprobe.net.http import HttpFetcher
+    from mailprobe.providerdb import ProviderDb
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """Everything a source may use: the address, the options, and shared network clients."""
+
+    address: Address
+    options: DiscoveryOptions
+    dns: DnsClient
+    http: HttpFetcher
+    providers: ProviderDb
+
+
+class Source(Protocol):
+    """The shape of a source module (for typing the engine's table of sources)."""
+
+    SOURCE: SourceId
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        """Discover settings for `ctx.address`."""
+        ...
+
+
+def candidates_from(
+    settings: Iterable[ServerSetting], provenance: Provenance
+) -> tuple[Candidate, ...]:
+    """Wrap settings that one source found through one channel as candidates."""
+    return tuple(Candidate(setting=s, sources=(provenance,)) for s in settings)
+
+
+def found(
+    source: SourceId,
+    candidates: Iterable[Candidate],
+    detail: str,
+    provider: ProviderInfo | None = None,
+) -> SourceOutcome:
+    """An outcome with results; `empty` is returned instead when there are none."""
+    found_candidates = tuple(candidates)
+    if not found_candidates and provider is None:
+        return empty(source, detail)
+    return SourceOutcome(source, SourceStatus.FOUND, 0.0, detail, found_candidates, provider)
+
+
+def empty(source: SourceId, detail: str) -> SourceOutcome:
+    """An outcome for a source that worked but had nothing to say."""
+    return SourceOutcome(source, SourceStatus.EMPTY, 0.0, detail)
+
+
+def error(source: SourceId, detail: str) -> SourceOutcome:
+    """An outcome for a source that failed; `detail` says why in plain words."""
+    return SourceOutcome(source, SourceStatus.ERROR, 0.0, detail)
+
+
+def timeout(source: SourceId, detail: str) -> SourceOutcome:
+    """An outcome for a source that ran out of time."""
+    return SourceOutcome(source, SourceStatus.TIMEOUT, 0.0, detail)
+
+
+def skipped(source: SourceId, detail: str) -> SourceOutcome:
+    """An outcome for a source that was not run (offline, not selected, not applicable)."""
+    return SourceOutcome(source, SourceStatus.SKIPPED, 0.0, detail)
