@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import idna
 
@@ -18,40 +19,67 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _LOCAL_FORBIDDEN = re.compile(r'[\s"(),:;<>@\[\\\]]')
 
 
-def normalise_domain(text: str) -> tuple[str, str]:
+def _has_control(text: str) -> bool:
+    """True if `text` holds a C0 or C1 control character (or DEL)."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
+def _label_too_long(label: str) -> str:
+    return (
+        f"the domain label {label[:20]!r}... is {len(label)} characters long (at most {_MAX_LABEL})"
+    )
+
+
+def normalise_domain(text: str, *, allow_single_label: bool = False) -> tuple[str, str]:
     """Return (A-label, Unicode) forms of a domain, or raise InvalidAddressError.
 
     Lower-cases, drops one trailing dot, maps IDN labels with UTS 46, and checks label and
-    total lengths.
+    total lengths. Mail domains need a dot; a server name typed for `probe` may be a single
+    label (`localhost`, a name from the search domain) with `allow_single_label`.
     """
     raw = text.strip()
     if raw.endswith("."):
         raw = raw[:-1]
     if not raw:
         raise InvalidAddressError("the domain is empty")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+    if _has_control(raw):
         raise InvalidAddressError("the domain contains control characters")
     if any(c.isspace() for c in raw):
         raise InvalidAddressError("the domain contains spaces")
+    # Say plainly what is wrong before the IDNA codec does, in its own words.
+    for label in raw.split("."):
+        if not label:
+            raise InvalidAddressError(f"the domain {raw!r} has an empty label (two dots in a row?)")
+        if label.isascii() and len(label) > _MAX_LABEL:
+            raise InvalidAddressError(_label_too_long(label))
+    if raw.isascii() and len(raw) > _MAX_DOMAIN:
+        raise InvalidAddressError(f"the domain is longer than {_MAX_DOMAIN} characters")
     try:
         ascii_domain = idna.encode(raw, uts46=True).decode("ascii").lower()
     except (idna.IDNAError, UnicodeError) as exc:
+        if "too long" in str(exc).lower():
+            raise InvalidAddressError(
+                f"the domain {raw!r} is too long once converted to ASCII (xn--) form: "
+                f"at most {_MAX_LABEL} characters per label and {_MAX_DOMAIN} in total"
+            ) from None
         raise InvalidAddressError(f"the domain {raw!r} is not a valid host name ({exc})") from None
     labels = ascii_domain.split(".")
     for label in labels:
         if not label:
             raise InvalidAddressError(f"the domain {raw!r} has an empty label")
         if len(label) > _MAX_LABEL:
-            raise InvalidAddressError(
-                f"the domain label {label[:20]!r}... is {len(label)} characters long "
-                f"(at most {_MAX_LABEL})"
-            )
+            raise InvalidAddressError(_label_too_long(label))
         if not _LABEL.match(label):
             raise InvalidAddressError(f"the domain label {label!r} is not a valid host name label")
-    if len(labels) < 2:
+    if len(labels) < 2 and not allow_single_label:
         raise InvalidAddressError(f"the domain {raw!r} has no dot; use a full domain name")
     if len(ascii_domain) > _MAX_DOMAIN:
         raise InvalidAddressError(f"the domain is longer than {_MAX_DOMAIN} characters")
+    if labels[-1].isdigit():
+        raise InvalidAddressError(
+            f"the domain {raw!r} looks like an IP address or has a numeric top-level label; "
+            "use the mail domain name"
+        )
     try:
         unicode_domain = idna.decode(ascii_domain)
     except (idna.IDNAError, UnicodeError):
@@ -70,7 +98,7 @@ def parse_address(text: str) -> Address:
     candidate = text.strip()
     if not candidate:
         raise InvalidAddressError("the address is empty")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in candidate):
+    if _has_control(candidate):
         raise InvalidAddressError("the address contains control characters")
     if len(candidate) > _MAX_ADDRESS * 4:
         raise InvalidAddressError("the address is far too long")

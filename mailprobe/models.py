@@ -124,11 +124,22 @@ class LoginStatus(StrEnum):
 
     OK = "ok"
     WRONG_CREDENTIALS = "wrong_credentials"
-    APP_PASSWORD_REQUIRED = "app_password_required"
+    APP_PASSWORD_REQUIRED = "app_password_required"  # noqa: S105 - a status name
     ACCOUNT_DISABLED = "account_disabled"
     MECHANISM_MISSING = "mechanism_missing"
     NOT_ATTEMPTED = "not_attempted"
     ERROR = "error"
+
+
+class CertProblem(StrEnum):
+    """Why a server certificate failed verification, named for advice (see diagnose)."""
+
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    SELF_SIGNED = "self_signed"
+    WRONG_NAME = "wrong_name"
+    UNTRUSTED = "untrusted"
+    INCOMPLETE_CHAIN = "incomplete_chain"
 
 
 # --------------------------------------------------------------------------- addresses
@@ -287,6 +298,16 @@ class ProviderInfo:
     status: ProviderStatus
     hints: tuple[str, ...] = ()
     docs: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()  # mail domains it serves; `*.` wildcards allowed
+
+
+@dataclass(frozen=True)
+class NotOffered:
+    """A service a source says is deliberately not provided (SRV target ".", RFC 6186)."""
+
+    protocol: Protocol
+    security: Security
+    origin: str
 
 
 @dataclass(frozen=True)
@@ -299,6 +320,7 @@ class SourceOutcome:
     detail: str
     candidates: tuple[Candidate, ...] = ()
     provider: ProviderInfo | None = None
+    not_offered: tuple[NotOffered, ...] = ()
 
 
 # --------------------------------------------------------------------------- findings
@@ -323,6 +345,17 @@ class Finding:
 # --------------------------------------------------------------------------- probes
 
 
+class ProbePhase(StrEnum):
+    """A phase of a probe; `ProbeResult.failed_phase` names the one a failure happened in."""
+
+    DNS = "dns"
+    CONNECT = "connect"
+    BANNER = "banner"
+    TLS = "tls"
+    CAPABILITIES = "capabilities"
+    LOGIN = "login"
+
+
 @dataclass(frozen=True)
 class CertInfo:
     """The leaf certificate a server presented."""
@@ -344,6 +377,7 @@ class TlsInfo:
     verified: bool
     verify_error: str | None = None
     cert: CertInfo | None = None
+    cert_problem: CertProblem | None = None
 
 
 @dataclass(frozen=True)
@@ -367,6 +401,15 @@ class LoginResult:
     detail: str = ""
     mechanism: str | None = None
     sender_ok: bool | None = None
+
+
+@dataclass(frozen=True)
+class FailedAttempt:
+    """One address of a host that failed before another answered (or all failed)."""
+
+    ip: str
+    status: ProbeStatus
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -397,6 +440,11 @@ class ProbeResult:
     detected_protocol: Protocol | None = None
     connections: int = 1
     notes: tuple[str, ...] = ()
+    failed_phase: ProbePhase | None = None
+    failure_kind: str | None = None  # a mailprobe.net.failures.FailureKind value
+    weak_tls_checked: bool = False
+    weak_tls_version: str | None = None
+    failed_attempts: tuple[FailedAttempt, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ import ssl
 import time
 from dataclasses import dataclass, field
 
-from mailprobe.net.dns import DnsClient, is_ip_literal
-from mailprobe.net.failures import AttemptFailure
-from mailprobe.net.failures import ConnectFailed, DnsLookupFailed, classify
 from mailprobe.models import NetOptions
+from mailprobe.net.dns import DnsClient, is_ip_literal
+from mailprobe.net.failures import AttemptFailure, ConnectFailed, DnsLookupFailed, classify
 
 #: Upper bound for reading one line from a server; longer lines are a protocol error.
 MAX_LINE = 64 * 1024
@@ -64,7 +63,7 @@ class Connection:
                 await self.writer.wait_closed()
         except (OSError, ssl.SSLError, TimeoutError, asyncio.CancelledError):
             pass
-        except Exception:  # noqa: BLE001 - closing must never mask the real outcome
+        except Exception:
             pass
 
 

@@ -127,31 +127,64 @@ class DnsClient:
             return round((time.perf_counter() - start) * 1000, 1)
 
         try:
-            answer = await self._get_resolver().resolve(
-                name + ".", rdtype, search=False, raise_on_no_answer=False
-            )
+            # dnspython's lifetime can overrun by a retry back-off; the outer cap makes the
+            # client's timeout a hard bound for every lookup.
+            async with asyncio.timeout(self._timeout):
+                answer = await self._get_resolver().resolve(
+                    name + ".", rdtype, search=False, raise_on_no_answer=False
+                )
         except dns.resolver.NXDOMAIN:
-            return DnsAnswer(name, rdtype, DnsStatus.NXDOMAIN, elapsed_ms=elapsed(),
-                             detail=f"{name} does not exist (NXDOMAIN)")
-        except dns.resolver.LifetimeTimeout:
-            return DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, elapsed_ms=elapsed(),
-                             detail=f"DNS lookup of {name} {rdtype} timed out")
+            return DnsAnswer(
+                name,
+                rdtype,
+                DnsStatus.NXDOMAIN,
+                elapsed_ms=elapsed(),
+                detail=f"{name} does not exist (NXDOMAIN)",
+            )
+        except (dns.exception.Timeout, TimeoutError):
+            return DnsAnswer(
+                name,
+                rdtype,
+                DnsStatus.TIMEOUT,
+                elapsed_ms=elapsed(),
+                detail=f"DNS lookup of {name} {rdtype} timed out after {self._timeout:g} s "
+                f"(no usable answer from {self._servers_text()})",
+            )
         except dns.resolver.NoNameservers as exc:
-            return DnsAnswer(name, rdtype, DnsStatus.SERVFAIL, elapsed_ms=elapsed(),
-                             detail=f"DNS servers failed for {name} {rdtype}: {_short(exc)}")
-        except dns.exception.Timeout:
-            return DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, elapsed_ms=elapsed(),
-                             detail=f"DNS lookup of {name} {rdtype} timed out")
+            status, why = _server_failures(exc)
+            return DnsAnswer(
+                name,
+                rdtype,
+                status,
+                elapsed_ms=elapsed(),
+                detail=f"DNS lookup of {name} {rdtype} failed: {why}",
+            )
         except (dns.exception.DNSException, OSError, ValueError) as exc:
-            return DnsAnswer(name, rdtype, DnsStatus.ERROR, elapsed_ms=elapsed(),
-                             detail=f"DNS lookup of {name} {rdtype} failed: {_short(exc)}")
+            return DnsAnswer(
+                name,
+                rdtype,
+                DnsStatus.ERROR,
+                elapsed_ms=elapsed(),
+                detail=f"DNS lookup of {name} {rdtype} failed: {_short(exc)}",
+            )
         response = answer.response
         authenticated = bool(response.flags & dns.flags.AD)
         records = tuple(answer.rrset) if answer.rrset is not None else ()
         if not records:
-            return DnsAnswer(name, rdtype, DnsStatus.NODATA, authenticated=authenticated,
-                             elapsed_ms=elapsed(), detail=f"{name} has no {rdtype} records")
+            return DnsAnswer(
+                name,
+                rdtype,
+                DnsStatus.NODATA,
+                authenticated=authenticated,
+                elapsed_ms=elapsed(),
+                detail=f"{name} has no {rdtype} records",
+            )
         return DnsAnswer(name, rdtype, DnsStatus.OK, records, authenticated, elapsed())
+
+    def _servers_text(self) -> str:
+        if not self._nameservers:
+            return "the system's DNS servers"
+        return ", ".join(_endpoint(ns.ip, ns.port) for ns in self._nameservers)
 
     async def addresses(self, host: str) -> HostAddresses:
         """Resolve a host name to addresses (AAAA and A concurrently); IP literals pass through."""
@@ -170,12 +203,55 @@ class DnsClient:
         for ans in (v4, v6):
             if not ans.status.is_answer:
                 return HostAddresses(host, (), ans.status, elapsed, ans.detail)
-        status = DnsStatus.NXDOMAIN if DnsStatus.NXDOMAIN in (v4.status, v6.status) else (
-            DnsStatus.NODATA
+        status = (
+            DnsStatus.NXDOMAIN
+            if DnsStatus.NXDOMAIN in (v4.status, v6.status)
+            else (DnsStatus.NODATA)
         )
-        detail = (f"{bare} does not exist (NXDOMAIN)" if status is DnsStatus.NXDOMAIN
-                  else f"{bare} has no A or AAAA records")
+        detail = (
+            f"{bare} does not exist (NXDOMAIN)"
+            if status is DnsStatus.NXDOMAIN
+            else f"{bare} has no A or AAAA records"
+        )
         return HostAddresses(host, (), status, elapsed, detail)
+
+
+def _endpoint(ip: str, port: int) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def _server_failures(exc: dns.resolver.NoNameservers) -> tuple[DnsStatus, str]:
+    """Status and a plain reason from the per-server errors dnspython collected.
+
+    SERVFAIL from any server makes the status SERVFAIL; a refusal, a malformed or
+    truncated answer is an ERROR naming what the server did.
+    """
+    errors = exc.kwargs.get("errors") or []
+    reasons: list[str] = []
+    servfail = False
+    for err in errors:
+        server = str(err[0]).removeprefix("Do53:")
+        ip, _, port = server.rpartition("@")
+        where = _endpoint(ip, int(port)) if ip and port.isdigit() else server
+        problem = err[3]
+        if isinstance(problem, str):
+            servfail = servfail or problem == "SERVFAIL"
+            what = {
+                "SERVFAIL": "answered SERVFAIL (server failure)",
+                "REFUSED": "refused the query (REFUSED)",
+            }.get(problem, f"answered {problem}")
+        elif isinstance(problem, dns.message.Truncated):
+            continue  # dnspython retries over TCP; the TCP attempt's error follows
+        elif isinstance(problem, dns.exception.FormError):
+            what = f"sent a malformed answer ({_short(problem)})"
+        else:
+            what = f"failed ({_short(problem)})"
+        text = f"the DNS server {where} {what}"
+        if text not in reasons:
+            reasons.append(text)
+    if not reasons:
+        return DnsStatus.ERROR, "no DNS server gave a usable answer"
+    return (DnsStatus.SERVFAIL if servfail else DnsStatus.ERROR), "; ".join(reasons)
 
 
 def _short(exc: BaseException) -> str:

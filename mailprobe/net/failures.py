@@ -11,12 +11,9 @@ import asyncio
 import errno
 import socket
 import ssl
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
-
-import dns.exception
-import dns.resolver
-import httpx
 
 from mailprobe.models import ProbeStatus, SourceStatus
 
@@ -116,13 +113,18 @@ def describe_tls_error(exc: ssl.SSLError) -> str:
     text = str(reason or exc)
     lowered = text.lower()
     if "wrong_version_number" in lowered or "wrong version number" in lowered:
-        return "the server did not answer with TLS (wrong version number): it may expect plain text or STARTTLS on this port"
+        return (
+            "the server did not answer with TLS (wrong version number): "
+            "it may expect plain text or STARTTLS on this port"
+        )
     if "unsupported_protocol" in lowered or "no protocols available" in lowered:
         return "no TLS version in common: the server only offers versions this client refuses"
     if "handshake_failure" in lowered or "sslv3_alert_handshake_failure" in lowered:
         return "TLS handshake failed: no cipher or version in common"
     if "record_layer_failure" in lowered or "packet length too long" in lowered:
-        return "the server did not answer with TLS: it may expect plain text or STARTTLS on this port"
+        return (
+            "the server did not answer with TLS: it may expect plain text or STARTTLS on this port"
+        )
     return f"TLS error: {text}"
 
 
@@ -132,7 +134,9 @@ def classify(exc: BaseException) -> Failure:
     Unknown exception types are classified as OTHER with their message, so a surprising
     error becomes a reported failure instead of a traceback.
     """
-    if isinstance(exc, ConnectFailed) and exc.attempts:
+    if isinstance(exc, ConnectFailed):
+        if not exc.attempts:
+            return Failure(FailureKind.DNS, "no address to connect to")
         last = exc.attempts[-1].failure
         if len(exc.attempts) == 1:
             return last
@@ -141,38 +145,20 @@ def classify(exc: BaseException) -> Failure:
         return Failure(FailureKind.PROTOCOL, str(exc))
     if isinstance(exc, DnsLookupFailed):
         return Failure(FailureKind.DNS, str(exc))
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, dns.exception.Timeout)):
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return Failure(FailureKind.TIMEOUT, "timed out")
-    if isinstance(exc, httpx.TimeoutException):
-        return Failure(FailureKind.TIMEOUT, "HTTP request timed out")
+    # httpx and dnspython are imported lazily by the code that uses them (start-up time
+    # counts); an exception from either can only exist once its module is loaded.
+    if "httpx" in sys.modules:
+        failure = _classify_httpx(exc)
+        if failure is not None:
+            return failure
+    if "dns.exception" in sys.modules:
+        failure = _classify_dns(exc)
+        if failure is not None:
+            return failure
     if isinstance(exc, ssl.SSLError):
         return Failure(FailureKind.TLS, describe_tls_error(exc))
-    if isinstance(exc, httpx.ConnectError):
-        cause = exc.__context__ or exc.__cause__
-        if cause is not None and cause is not exc:
-            inner = classify(cause)
-            if inner.kind is not FailureKind.OTHER:
-                return inner
-        text = str(exc)
-        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-            return Failure(FailureKind.TLS, f"certificate verification failed: {text}")
-        if "refused" in text.lower():
-            return Failure(FailureKind.REFUSED, "connection refused")
-        return Failure(FailureKind.UNREACHABLE, f"could not connect: {text}")
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
-        return Failure(FailureKind.PROTOCOL, f"HTTP protocol error: {exc}")
-    if isinstance(exc, httpx.ReadError):
-        return Failure(FailureKind.RESET, "connection closed while reading the HTTP answer")
-    if isinstance(exc, httpx.HTTPError):
-        return Failure(FailureKind.OTHER, f"HTTP error: {exc}")
-    if isinstance(exc, dns.resolver.NXDOMAIN):
-        return Failure(FailureKind.DNS, "the name does not exist (NXDOMAIN)")
-    if isinstance(exc, dns.resolver.NoAnswer):
-        return Failure(FailureKind.DNS, "no record of that type")
-    if isinstance(exc, dns.resolver.NoNameservers):
-        return Failure(FailureKind.DNS, "DNS servers failed to answer (SERVFAIL or refused)")
-    if isinstance(exc, dns.exception.DNSException):
-        return Failure(FailureKind.DNS, f"DNS error: {exc}")
     if isinstance(exc, ConnectionRefusedError):
         return Failure(FailureKind.REFUSED, "connection refused")
     if isinstance(exc, (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError)):
@@ -192,3 +178,68 @@ def classify(exc: BaseException) -> Failure:
     if isinstance(exc, UnicodeError):
         return Failure(FailureKind.PROTOCOL, f"undecodable data from the server: {exc}")
     return Failure(FailureKind.OTHER, f"{type(exc).__name__}: {exc}")
+
+
+def _classify_httpx(exc: BaseException) -> Failure | None:
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        return Failure(FailureKind.TIMEOUT, "HTTP request timed out")
+    if isinstance(exc, httpx.ConnectError):
+        inner = _cause_failure(exc)
+        if inner is not None:
+            return inner
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+            return Failure(FailureKind.TLS, f"certificate verification failed: {text}")
+        if "refused" in text.lower():
+            return Failure(FailureKind.REFUSED, "connection refused")
+        return Failure(FailureKind.UNREACHABLE, f"could not connect: {text}")
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
+        return Failure(FailureKind.PROTOCOL, f"HTTP protocol error: {exc}")
+    if isinstance(exc, httpx.ReadError):
+        return Failure(FailureKind.RESET, "connection closed while reading the HTTP answer")
+    if isinstance(exc, httpx.HTTPError):
+        return Failure(FailureKind.OTHER, f"HTTP error: {exc}")
+    return None
+
+
+def _cause_failure(exc: BaseException) -> Failure | None:
+    """The first specific failure among the exceptions behind `exc`.
+
+    httpx wraps httpcore's error, which wraps anyio's "All connection attempts failed",
+    which wraps the real cause (refused, a certificate error, ...), sometimes inside an
+    exception group: walk the chain breadth-first until something more precise than OTHER.
+    """
+    seen = {id(exc)}
+    queue: list[BaseException | None] = [exc.__cause__, exc.__context__]
+    while queue and len(seen) < 32:
+        inner = queue.pop(0)
+        if inner is None or id(inner) in seen:
+            continue
+        seen.add(id(inner))
+        if isinstance(inner, BaseExceptionGroup):
+            queue.extend(inner.exceptions)
+        else:
+            failure = classify(inner)
+            if failure.kind is not FailureKind.OTHER:
+                return failure
+        queue.extend((inner.__cause__, inner.__context__))
+    return None
+
+
+def _classify_dns(exc: BaseException) -> Failure | None:
+    import dns.exception
+    import dns.resolver
+
+    if isinstance(exc, dns.exception.Timeout):
+        return Failure(FailureKind.TIMEOUT, "DNS lookup timed out")
+    if isinstance(exc, dns.resolver.NXDOMAIN):
+        return Failure(FailureKind.DNS, "the name does not exist (NXDOMAIN)")
+    if isinstance(exc, dns.resolver.NoAnswer):
+        return Failure(FailureKind.DNS, "no record of that type")
+    if isinstance(exc, dns.resolver.NoNameservers):
+        return Failure(FailureKind.DNS, "DNS servers failed to answer (SERVFAIL or refused)")
+    if isinstance(exc, dns.exception.DNSException):
+        return Failure(FailureKind.DNS, f"DNS error: {exc}")
+    return None

@@ -9,7 +9,6 @@ global deadline, and turns an unexpected exception into an `error` outcome.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from mailprobe.models import (
@@ -23,22 +22,53 @@ from mailprobe.models import (
     SourceOutcome,
     SourceStatus,
 )
-from mailprobe.net.dns import DnsClient
 
 if TYPE_CHECKING:
     from mailprobe.net.http import HttpFetcher
     from mailprobe.providerdb import ProviderDb
 
+    from mailprobe.net.dns import DnsClient
 
-@dataclass(frozen=True)
+
 class SourceContext:
-    """Everything a source may use: the address, the options, and shared network clients."""
+    """Everything a source may use: the address, the options, and shared network clients.
 
-    address: Address
-    options: DiscoveryOptions
-    dns: DnsClient
-    http: HttpFetcher
-    providers: ProviderDb
+    The DNS and HTTP clients are created on first use (and may be injected, e.g. by tests),
+    so an offline run never imports the network libraries.
+    """
+
+    def __init__(
+        self,
+        address: Address,
+        options: DiscoveryOptions,
+        providers: ProviderDb,
+        *,
+        dns: DnsClient | None = None,
+        http: HttpFetcher | None = None,
+    ) -> None:
+        self.address = address
+        self.options = options
+        self.providers = providers
+        self._dns = dns
+        self._http = http
+
+    @property
+    def dns(self) -> DnsClient:
+        """The run's DNS client, aimed at `--nameserver` when given."""
+        if self._dns is None:
+            from mailprobe.net.dns import DnsClient
+
+            self._dns = DnsClient(self.options.net.nameservers, timeout=self.options.net.timeout)
+        return self._dns
+
+    @property
+    def http(self) -> HttpFetcher:
+        """The run's HTTP fetcher, sharing the DNS client and `--connect-to` rules."""
+        if self._http is None:
+            from mailprobe.net.http import HttpFetcher
+
+            self._http = HttpFetcher(self.dns, self.options.net)
+        return self._http
 
 
 class Source(Protocol):

@@ -1,0 +1,109 @@
+"""mailprobe: find and verify the IMAP, POP3 and SMTP settings an e-mail address needs.
+
+The library is async at the core::
+
+    import asyncio, mailprobe
+    report = asyncio.run(mailprobe.check("alice@example.org"))
+    print(report.recommended[mailprobe.Protocol.IMAP])
+
+`discover` only gathers candidates (no mail server is contacted), `check` discovers and
+verifies with live handshakes, `probe` verifies one user-typed setting. Every result is a
+frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON report.
+"""
+
+
+__version__ = "0.1.0"
+
+from mailprobe.address import parse_address
+from mailprobe.check import CheckOptions
+from mailprobe.check import run_check as check
+from mailprobe.check import run_discover as discover_report
+from mailprobe.check import run_probe as probe
+from mailprobe.discovery import discover
+from mailprobe.errors import (
+    InternalError,
+    InvalidAddressError,
+    InvalidInputError,
+    InvalidOptionError,
+    MailprobeError,
+    ProviderDbError,
+)
+from mailprobe.exit_status import ExitStatus, exit_status_for
+from mailprobe.models import (
+    Address,
+    Candidate,
+    CertInfo,
+    ConnectTo,
+    DiscoveryOptions,
+    DiscoveryResult,
+    Finding,
+    LoginResult,
+    LoginStatus,
+    Nameserver,
+    NetOptions,
+    ProbedCandidate,
+    ProbeResult,
+    ProbeStatus,
+    Protocol,
+    Provenance,
+    ProviderInfo,
+    ProviderStatus,
+    Recommendation,
+    Report,
+    Security,
+    ServerSetting,
+    Severity,
+    SourceId,
+    SourceOutcome,
+    SourceStatus,
+    Timings,
+    TlsInfo,
+)
+from mailprobe.render.json import report_to_json
+
+__all__ = [
+    "Address",
+    "Candidate",
+    "CertInfo",
+    "CheckOptions",
+    "ConnectTo",
+    "DiscoveryOptions",
+    "DiscoveryResult",
+    "ExitStatus",
+    "Finding",
+    "InternalError",
+    "InvalidAddressError",
+    "InvalidInputError",
+    "InvalidOptionError",
+    "LoginResult",
+    "LoginStatus",
+    "MailprobeError",
+    "Nameserver",
+    "NetOptions",
+    "ProbeResult",
+    "ProbeStatus",
+    "ProbedCandidate",
+    "Protocol",
+    "Provenance",
+    "ProviderDbError",
+    "ProviderInfo",
+    "ProviderStatus",
+    "Recommendation",
+    "Report",
+    "Security",
+    "ServerSetting",
+    "Severity",
+    "SourceId",
+    "SourceOutcome",
+    "SourceStatus",
+    "Timings",
+    "TlsInfo",
+    "__version__",
+    "check",
+    "discover",
+    "discover_report",
+    "exit_status_for",
+    "parse_address",
+    "probe",
+    "report_to_json",
+]

@@ -1,0 +1,195 @@
+"""Findings about reaching an endpoint: DNS, TCP, greeting, protocol and security mode.
+
+`status_findings` explains a failed probe once, preferring the most useful explanation: a
+port/mode mismatch (and the mode that works) beats the raw symptom it causes.
+"""
+
+from __future__ import annotations
+
+from mailprobe.diagnose.catalogue import (
+    SERVICE_NAMES,
+    FindingId,
+    Subject,
+    clip,
+    listing,
+    make_finding,
+)
+from mailprobe.diagnose.patterns import Reason, read_reason
+from mailprobe.discovery import STANDARD_PORTS
+from mailprobe.models import (
+    Candidate,
+    Finding,
+    ProbePhase,
+    ProbeResult,
+    ProbeStatus,
+    Protocol,
+    Security,
+    Severity,
+)
+
+#: Greetings slower than this (milliseconds) are reported; beyond the second, as a warning.
+GREETING_SLOW_MS = 5_000.0
+GREETING_VERY_SLOW_MS = 15_000.0
+
+
+_BEFORE_CONNECTION = frozenset({ProbePhase.DNS, ProbePhase.CONNECT})
+
+#: `ProbeResult.failure_kind` values (mailprobe.net.failures.FailureKind) diagnosis uses.
+_KIND_REASONS = {"reset": Reason.RESET, "unreachable": Reason.UNREACHABLE}
+
+
+def connected(probe: ProbeResult) -> bool:
+    """True if a TCP connection was made (judged by the failed phase, else the timings)."""
+    if probe.failed_phase is not None:
+        return probe.failed_phase not in _BEFORE_CONNECTION
+    return probe.timings.connect is not None or probe.banner is not None
+
+
+def greeted(probe: ProbeResult) -> bool:
+    """True if the server's greeting arrived (judged by the failed phase, else the banner)."""
+    if probe.failed_phase is not None:
+        return connected(probe) and probe.failed_phase is not ProbePhase.BANNER
+    return probe.banner is not None
+
+
+def failure_reason(probe: ProbeResult) -> Reason | None:
+    """What kind of failure the probe reports: its structured kind first, else its text."""
+    by_kind = _KIND_REASONS.get(probe.failure_kind or "")
+    return by_kind or read_reason(probe.reason)
+
+
+def mode_mismatch(candidate: Candidate, probe: ProbeResult) -> Finding | None:
+    """The port/mode mismatch finding, naming the mode that works, or None.
+
+    Uses `detected_security` when the probe found out; otherwise reads the classic
+    symptoms: a TLS handshake answered in plain text, or a plain-text client left without
+    a greeting (or cut off) on the protocol's implicit-TLS port.
+    """
+    setting = candidate.setting
+    configured, detected = setting.security, probe.detected_security
+    subject = Subject(setting.protocol, setting.host, setting.port, configured)
+    if detected is None and probe.status is not ProbeStatus.OK:
+        tls_port = STANDARD_PORTS[(setting.protocol, Security.TLS)]
+        if configured is Security.TLS and failure_reason(probe) is Reason.NOT_TLS:
+            detected = Security.STARTTLS
+        elif (
+            configured is not Security.TLS
+            and setting.port == tls_port
+            and connected(probe)
+            and not greeted(probe)
+            and probe.status in (ProbeStatus.TIMEOUT, ProbeStatus.PROTOCOL_ERROR)
+        ):
+            detected = Security.TLS
+    if detected is None or detected is configured:
+        return None
+    if detected is Security.TLS:
+        asked = "STARTTLS" if configured is Security.STARTTLS else "plain text (no encryption)"
+        return make_finding(FindingId.MODE_EXPECTS_TLS, subject, asked=asked)
+    if configured is not Security.TLS:
+        # STARTTLS vs plain on the same port: the capability findings say what to do.
+        return None
+    fid = (
+        FindingId.MODE_EXPECTS_STARTTLS
+        if detected is Security.STARTTLS
+        else FindingId.MODE_EXPECTS_PLAIN
+    )
+    return make_finding(fid, subject)
+
+
+def _wrong_service(subject: Subject, probe: ProbeResult, expected: Protocol) -> Finding | None:
+    detected = probe.detected_protocol
+    if detected is None or detected is expected:
+        return None
+    return make_finding(FindingId.PROTOCOL_WRONG_SERVICE, subject, detected=SERVICE_NAMES[detected])
+
+
+def _timeout(subject: Subject, probe: ProbeResult) -> Finding:
+    reason = clip(probe.reason) or "the attempt timed out"
+    if not connected(probe):
+        port_note = (
+            " Many internet providers block outgoing port 25: to send mail from an app, "
+            "use port 587 (STARTTLS) or 465 (SSL/TLS)."
+            if subject.protocol is Protocol.SMTP and subject.port == 25
+            else ""
+        )
+        return make_finding(FindingId.CONNECT_TIMEOUT, subject, reason=reason, port_note=port_note)
+    if not greeted(probe):
+        return make_finding(FindingId.CONNECT_NO_GREETING, subject)
+    return make_finding(FindingId.CONNECT_STALLED, subject, reason=reason)
+
+
+def _protocol_error(subject: Subject, probe: ProbeResult) -> Finding:
+    reason = clip(probe.reason) or "unexpected answer"
+    if failure_reason(probe) is Reason.RESET:
+        return make_finding(FindingId.CONNECT_RESET, subject, reason=reason)
+    if probe.banner:
+        reason = f'{reason} (it said "{clip(probe.banner, 80)}")'
+    return make_finding(FindingId.PROTOCOL_UNEXPECTED, subject, reason=reason)
+
+
+def status_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, ...]:
+    """The finding that explains a failed probe (none for ok, TLS and login statuses).
+
+    TLS failures are explained by `tls.tls_findings` and login failures by
+    `session.login_findings`, unless a mode mismatch or a wrong protocol explains them.
+    """
+    setting = candidate.setting
+    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    mismatch = mode_mismatch(candidate, probe) or _wrong_service(subject, probe, setting.protocol)
+    if mismatch is not None:
+        return (mismatch,)
+    status = probe.status
+    reason = clip(probe.reason)
+    if status is ProbeStatus.REFUSED:
+        if failure_reason(probe) is Reason.UNREACHABLE:
+            return (make_finding(FindingId.CONNECT_UNREACHABLE, subject, reason=reason),)
+        return (make_finding(FindingId.CONNECT_REFUSED, subject),)
+    if status is ProbeStatus.TIMEOUT:
+        return (_timeout(subject, probe),)
+    if status is ProbeStatus.DNS_ERROR:
+        fid = (
+            FindingId.DNS_NO_SUCH_HOST
+            if read_reason(probe.reason) is Reason.NO_SUCH_HOST
+            else FindingId.DNS_LOOKUP_FAILED
+        )
+        return (make_finding(fid, subject, reason=reason or "no address"),)
+    if status is ProbeStatus.PROTOCOL_ERROR:
+        return (_protocol_error(subject, probe),)
+    if status is ProbeStatus.RATE_LIMITED:
+        why = reason or "too many connections"
+        return (make_finding(FindingId.CONNECT_RATE_LIMITED, subject, reason=why),)
+    if status is ProbeStatus.SKIPPED:
+        why = f" ({reason})" if reason else ""
+        return (make_finding(FindingId.PROBE_SKIPPED, subject, detail=why),)
+    return ()
+
+
+def greeting_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, ...]:
+    """A slow greeting (reported, never treated as a failure)."""
+    waited = probe.timings.banner
+    if waited is None or waited <= GREETING_SLOW_MS:
+        return ()
+    setting = candidate.setting
+    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    severity = Severity.WARNING if waited > GREETING_VERY_SLOW_MS else Severity.INFO
+    return (
+        make_finding(
+            FindingId.CONNECT_GREETING_SLOW,
+            subject,
+            severity=severity,
+            seconds=f"{waited / 1000:.1f}",
+        ),
+    )
+
+
+def address_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, ...]:
+    """Addresses of the host that failed while another one answered (IPv6 named apart)."""
+    if not probe.failed_attempts or probe.ip is None or not connected(probe):
+        return ()
+    setting = candidate.setting
+    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    failed = listing([f"{a.ip}: {clip(a.reason, 80)}" for a in probe.failed_attempts], 3)
+    worked_v4 = ":" not in probe.ip
+    v6_failed = any(":" in a.ip for a in probe.failed_attempts)
+    fid = FindingId.NET_IPV6_FAILS if worked_v4 and v6_failed else FindingId.NET_ADDRESS_FAILS
+    return (make_finding(fid, subject, failed=failed, ip=probe.ip),)

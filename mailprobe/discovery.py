@@ -1,0 +1,257 @@
+"""Run every discovery source at once under one deadline, then merge and rank candidates.
+
+Each source gets the time left until the global deadline; whatever has not finished by
+then is cancelled and reported as `timeout`. Results are listed in a fixed source order
+and ranked by a total order, so the output never depends on which task finished first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, cast
+
+from mailprobe.address import parse_address
+from mailprobe.models import (
+    SOURCE_ORDER,
+    Address,
+    Candidate,
+    DiscoveryOptions,
+    DiscoveryResult,
+    Protocol,
+    Provenance,
+    ProviderInfo,
+    Security,
+    ServerSetting,
+    SourceId,
+    SourceOutcome,
+    SourceStatus,
+)
+from mailprobe.net.failures import classify
+from mailprobe.sources.base import Source, SourceContext, skipped, timeout
+
+if TYPE_CHECKING:
+    from mailprobe.net.dns import DnsClient
+    from mailprobe.net.http import HttpFetcher
+    from mailprobe.providerdb import ProviderDb
+
+log = logging.getLogger("mailprobe.discovery")
+
+_SOURCE_MODULES: dict[SourceId, str] = {
+    SourceId.PROVIDER_DB: "mailprobe.sources.provider_db",
+    SourceId.AUTOCONFIG: "mailprobe.sources.autoconfig",
+    SourceId.ISPDB: "mailprobe.sources.ispdb",
+    SourceId.SRV: "mailprobe.sources.srv",
+    SourceId.MX: "mailprobe.sources.mx",
+    SourceId.AUTODISCOVER: "mailprobe.sources.autodiscover",
+    SourceId.GUESS: "mailprobe.sources.guess",
+}
+
+#: Ports a client would pick without being told, per protocol and security.
+STANDARD_PORTS: dict[tuple[Protocol, Security], int] = {
+    (Protocol.IMAP, Security.TLS): 993,
+    (Protocol.IMAP, Security.STARTTLS): 143,
+    (Protocol.IMAP, Security.PLAIN): 143,
+    (Protocol.POP3, Security.TLS): 995,
+    (Protocol.POP3, Security.STARTTLS): 110,
+    (Protocol.POP3, Security.PLAIN): 110,
+    (Protocol.SMTP, Security.TLS): 465,
+    (Protocol.SMTP, Security.STARTTLS): 587,
+    (Protocol.SMTP, Security.PLAIN): 587,
+}
+
+#: Called with each source outcome as soon as it is known (for progress output).
+SourceObserver = Callable[[SourceOutcome], None]
+
+
+def load_source(source: SourceId) -> Source:
+    """Import a source module on demand (so offline runs never load network libraries)."""
+    return cast(Source, importlib.import_module(_SOURCE_MODULES[source]))
+
+
+def _elapsed_ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+async def _run_one(
+    source: SourceId, impl: Source, ctx: SourceContext, on_outcome: SourceObserver | None
+) -> SourceOutcome:
+    start = time.perf_counter()
+    try:
+        outcome = await impl.run(ctx)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        # A source must return failures as data; reaching here is a bug in that source.
+        log.debug("source %s raised", source, exc_info=True)
+        outcome = SourceOutcome(
+            source, SourceStatus.ERROR, 0.0, f"internal error: {classify(exc).reason}"
+        )
+    outcome = replace(outcome, elapsed_ms=_elapsed_ms(start))
+    if on_outcome is not None:
+        on_outcome(outcome)
+    return outcome
+
+
+def _skip_reason(source: SourceId, options: DiscoveryOptions) -> str | None:
+    if not options.wants(source):
+        return "not selected (--sources)"
+    if options.offline and source is not SourceId.PROVIDER_DB:
+        return "offline: no network"
+    return None
+
+
+async def run_sources(
+    ctx: SourceContext,
+    deadline: float,
+    on_outcome: SourceObserver | None = None,
+    implementations: Mapping[SourceId, Source] | None = None,
+) -> tuple[SourceOutcome, ...]:
+    """Run the selected sources concurrently; return one outcome per source, in fixed order.
+
+    `deadline` is a `time.monotonic()` value: sources still running then are cancelled and
+    reported as timeouts with the time they had. `implementations` replaces source modules
+    (for tests or custom sources); the rest are imported on demand.
+    """
+    impls = implementations or {}
+    started = time.perf_counter()
+    outcomes: dict[SourceId, SourceOutcome] = {}
+    tasks: dict[SourceId, asyncio.Task[SourceOutcome]] = {}
+    for source in SOURCE_ORDER:
+        reason = _skip_reason(source, ctx.options)
+        if reason is not None:
+            outcomes[source] = skipped(source, reason)
+        else:
+            impl = impls.get(source) or load_source(source)
+            tasks[source] = asyncio.create_task(_run_one(source, impl, ctx, on_outcome))
+    if tasks:
+        remaining = max(0.0, deadline - time.monotonic())
+        _done, pending = await asyncio.wait(tasks.values(), timeout=remaining)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        for source, task in tasks.items():
+            if task in pending or task.cancelled():
+                waited = _elapsed_ms(started)
+                outcome = replace(
+                    timeout(source, f"no answer within the deadline ({waited / 1000:.1f} s)"),
+                    elapsed_ms=waited,
+                )
+                if on_outcome is not None:
+                    on_outcome(outcome)
+                outcomes[source] = outcome
+            else:
+                outcomes[source] = task.result()
+    return tuple(outcomes[s] for s in SOURCE_ORDER)
+
+
+def _merge_setting(a: ServerSetting, b: ServerSetting) -> ServerSetting:
+    """Combine two statements of the same endpoint: keep the first username, join auth."""
+    auth = list(a.auth)
+    auth.extend(m for m in b.auth if m not in auth)
+    return replace(a, username=a.username or b.username, auth=tuple(auth))
+
+
+def merge_candidates(outcomes: Iterable[SourceOutcome]) -> tuple[Candidate, ...]:
+    """Merge candidates naming the same endpoint, keeping every source's provenance.
+
+    Provenance is kept in source order; duplicate provenance (same source and origin) is
+    dropped. The result is ranked with `rank_candidates`.
+    """
+    merged: dict[tuple[Protocol, str, int, Security], Candidate] = {}
+    ordered = sorted(outcomes, key=lambda o: SOURCE_ORDER.index(o.source))
+    for outcome in ordered:
+        for candidate in outcome.candidates:
+            key = candidate.setting.endpoint
+            existing = merged.get(key)
+            if existing is None:
+                merged[key] = candidate
+                continue
+            sources = list(existing.sources)
+            sources.extend(p for p in candidate.sources if p not in sources)
+            merged[key] = Candidate(
+                setting=_merge_setting(existing.setting, candidate.setting),
+                sources=tuple(sources),
+            )
+    return rank_candidates(merged.values())
+
+
+def candidate_rank_key(candidate: Candidate) -> tuple[int, int, int, int, str, int]:
+    """The ranking of DESIGN §3: trust, source precedence, security, standard port.
+
+    Host name and port close the order so equal candidates always sort the same way.
+    """
+    setting = candidate.setting
+    best_source = min(p.source.precedence for p in candidate.sources)
+    standard = STANDARD_PORTS.get((setting.protocol, setting.security))
+    return (
+        0 if candidate.trusted else 1,
+        best_source,
+        -setting.security.strength,
+        0 if setting.port == standard else 1,
+        setting.host.lower(),
+        setting.port,
+    )
+
+
+def rank_candidates(candidates: Iterable[Candidate]) -> tuple[Candidate, ...]:
+    """Candidates grouped by protocol (IMAP, POP3, SMTP), each group best first."""
+    protocol_order = list(Protocol)
+    return tuple(
+        sorted(
+            candidates,
+            key=lambda c: (protocol_order.index(c.protocol), *candidate_rank_key(c)),
+        )
+    )
+
+
+def first_provider(outcomes: Sequence[SourceOutcome]) -> ProviderInfo | None:
+    """The provider named by the highest-precedence source that named one."""
+    for outcome in sorted(outcomes, key=lambda o: o.source.precedence):
+        if outcome.provider is not None:
+            return outcome.provider
+    return None
+
+
+def trusted_user_provenance(origin: str) -> Provenance:
+    """Provenance for a setting the user typed in (trusted: the user named the host)."""
+    return Provenance(SourceId.USER, origin, trusted=True)
+
+
+async def discover(
+    address: str | Address,
+    options: DiscoveryOptions | None = None,
+    *,
+    providers: ProviderDb | None = None,
+    dns: DnsClient | None = None,
+    http: HttpFetcher | None = None,
+    on_outcome: SourceObserver | None = None,
+    deadline: float | None = None,
+    implementations: Mapping[SourceId, Source] | None = None,
+) -> DiscoveryResult:
+    """Discover the settings for `address` from every selected source, concurrently.
+
+    Never raises for network trouble (each source reports its own failure); raises
+    InvalidAddressError for an unusable address. `deadline` (a `time.monotonic()` value)
+    defaults to now plus `options.net.timeout`.
+    """
+    opts = options or DiscoveryOptions()
+    parsed = address if isinstance(address, Address) else parse_address(address)
+    if providers is None:
+        from mailprobe.providerdb import default_db
+
+        providers = default_db()
+    ctx = SourceContext(parsed, opts, providers, dns=dns, http=http)
+    end = deadline if deadline is not None else time.monotonic() + opts.net.timeout
+    outcomes = await run_sources(ctx, end, on_outcome, implementations)
+    return DiscoveryResult(
+        address=parsed,
+        candidates=merge_candidates(outcomes),
+        sources=outcomes,
+        provider=first_provider(outcomes),
+    )

@@ -1,0 +1,60 @@
+"""Registrable domains (public suffix list) and the domains worth asking about an MX host.
+
+The public suffix list is loaded on first use, not at import time (it takes tens of
+milliseconds). Unknown top-level domains count as public suffixes, so `mx.hoster.test`
+has the registrable domain `hoster.test`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+
+@cache
+def _psl() -> Any:
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+def _clean(host: str) -> str:
+    return host.strip().rstrip(".").lower()
+
+
+def registrable_domain(host: str) -> str | None:
+    """The registrable domain of `host` (e.g. `mx1.mail.hoster.co.uk` -> `hoster.co.uk`).
+
+    None when `host` is itself a public suffix or not a usable name. `host` should be in
+    A-label (ASCII) form; the answer is lower-case without a trailing dot.
+    """
+    name = _clean(host)
+    if not name or ".." in name:
+        return None
+    result = _psl().privatesuffix(name)
+    return str(result) if result else None
+
+
+def is_within(host: str, domain: str) -> bool:
+    """True if `host` is `domain` or a name below it (case and trailing dot ignored)."""
+    h, d = _clean(host), _clean(domain)
+    return bool(d) and (h == d or h.endswith("." + d))
+
+
+def mx_config_domains(mx_host: str) -> tuple[str, ...]:
+    """The domains to ask for configuration about an MX host, most general first.
+
+    The registrable domain of the MX host, then the next label up from the host itself
+    when that is a different name below the registrable domain:
+    `mx1.mail.hoster.example` -> (`hoster.example`, `mail.hoster.example`);
+    `mx1.hoster.example` -> (`hoster.example`,).
+    """
+    name = _clean(mx_host)
+    registrable = registrable_domain(name)
+    if registrable is None:
+        return ()
+    domains = [registrable]
+    parent = name.split(".", 1)[1] if "." in name else ""
+    if parent != registrable and is_within(parent, registrable):
+        domains.append(parent)
+    return tuple(domains)

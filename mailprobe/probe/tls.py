@@ -1,0 +1,172 @@
+"""What a TLS session tells us: version, cipher, the peer certificate, and why it failed.
+
+The certificate is read in DER form (`getpeercert(binary_form=True)`), which works for
+verified and unverified sessions alike, and parsed with `cryptography`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+import warnings
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.x509.oid import AuthorityInformationAccessOID
+
+from mailprobe.models import CertInfo, CertProblem, TlsInfo
+
+#: Protocol versions below TLS 1.2, as `SSLObject.version()` names them.
+OLD_TLS_VERSIONS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"})
+
+# OpenSSL X509_V_ERR_* codes (see `man openssl-verify`) that name a certificate problem.
+_VERIFY_CODES: dict[int, CertProblem] = {
+    2: CertProblem.INCOMPLETE_CHAIN,  # unable to get issuer certificate
+    9: CertProblem.NOT_YET_VALID,
+    10: CertProblem.EXPIRED,
+    18: CertProblem.SELF_SIGNED,  # depth-zero self-signed certificate
+    19: CertProblem.UNTRUSTED,  # self-signed (untrusted) root in the chain
+    20: CertProblem.UNTRUSTED,  # unable to get local issuer: refined by the chain length
+    21: CertProblem.INCOMPLETE_CHAIN,  # unable to verify the first certificate
+    62: CertProblem.WRONG_NAME,
+    64: CertProblem.WRONG_NAME,  # IP address mismatch
+}
+
+# Reasons OpenSSL gives when the peer's first bytes are not a TLS record at all.
+_PLAINTEXT_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"}
+)
+
+
+def cert_problem(exc: BaseException) -> CertProblem | None:
+    """The certificate problem a strict handshake failure names, or None if it names none."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return _VERIFY_CODES.get(exc.verify_code)
+    return None
+
+
+def is_plaintext_answer(exc: BaseException) -> bool:
+    """True if a TLS handshake failed because the server answered with non-TLS bytes."""
+    return isinstance(exc, ssl.SSLError) and str(exc.reason) in _PLAINTEXT_REASONS
+
+
+def refine_untrusted(
+    problem: CertProblem | None, chain_len: int | None, names_issuer_url: bool
+) -> CertProblem | None:
+    """Split "unable to get local issuer" into incomplete chain vs untrusted issuer.
+
+    A server that sends only its leaf, when that leaf points to where its issuer can be
+    downloaded (AIA caIssuers, as every public CA's leaves do), most likely forgot the
+    intermediate certificate. Otherwise the issuer itself is not trusted here.
+    """
+    if problem is CertProblem.UNTRUSTED and chain_len == 1 and names_issuer_url:
+        return CertProblem.INCOMPLETE_CHAIN
+    return problem
+
+
+def names_issuer_url(der: bytes | None) -> bool:
+    """True if a DER certificate has an AIA caIssuers URL (where to fetch its issuer)."""
+    if not der:
+        return False
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return any(d.access_method == AuthorityInformationAccessOID.CA_ISSUERS for d in aia)
+
+
+def chain_length(ssl_object: ssl.SSLObject) -> int | None:
+    """How many certificates the server sent, or None where Python cannot tell."""
+    inner = getattr(ssl_object, "_sslobj", None)
+    getter = getattr(inner, "get_unverified_chain", None)  # public only from Python 3.13
+    if getter is None:
+        return None
+    try:
+        chain = getter()
+    except (ssl.SSLError, ValueError, AttributeError):
+        return None
+    return len(chain) if chain is not None else None
+
+
+def _iso_z(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _is_self_signed(cert: x509.Certificate) -> bool:
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def cert_info(der: bytes, now: dt.datetime | None = None) -> CertInfo | None:
+    """Describe a DER certificate; None if it cannot be parsed."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    san: list[str] = []
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (x509.ExtensionNotFound, ValueError):
+        pass
+    else:
+        san.extend(str(name) for name in ext.get_values_for_type(x509.DNSName))
+        san.extend(str(ip) for ip in ext.get_values_for_type(x509.IPAddress))
+    not_after = cert.not_valid_after_utc
+    return CertInfo(
+        subject=cert.subject.rfc4514_string(),
+        san=tuple(san),
+        issuer=cert.issuer.rfc4514_string(),
+        not_after=_iso_z(not_after),
+        days_left=(not_after - now).days,
+        self_signed=_is_self_signed(cert),
+    )
+
+
+def tls_info(
+    ssl_object: ssl.SSLObject,
+    *,
+    verified: bool,
+    verify_error: str | None = None,
+    problem: CertProblem | None = None,
+) -> TlsInfo:
+    """Describe an established TLS session."""
+    cipher = ssl_object.cipher()
+    der = ssl_object.getpeercert(binary_form=True)
+    cert = cert_info(der) if der else None
+    if problem is None and not verified and cert is not None and cert.self_signed:
+        problem = CertProblem.SELF_SIGNED
+    return TlsInfo(
+        version=ssl_object.version() or "unknown",
+        cipher=cipher[0] if cipher else "unknown",
+        verified=verified,
+        verify_error=verify_error,
+        cert=cert,
+        cert_problem=problem,
+    )
+
+
+def legacy_context() -> ssl.SSLContext:
+    """A non-verifying context that offers only TLS 1.0 and 1.1 (the weak-TLS check).
+
+    If the local OpenSSL refuses the old versions outright, handshakes with it fail and
+    the check reports "not accepted"; it never sends credentials.
+    """
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            ctx.set_ciphers("ALL:@SECLEVEL=0")
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        except (ssl.SSLError, ValueError):
+            pass
+    return ctx

@@ -1,0 +1,194 @@
+"""Human-readable report: verdicts, recommended settings, candidates, sources, findings."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from tabulate import tabulate
+
+from mailprobe.models import (
+    Finding,
+    ProbedCandidate,
+    ProbeResult,
+    ProbeStatus,
+    Protocol,
+    Recommendation,
+    Report,
+    Security,
+    Severity,
+)
+
+SECURITY_LABELS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "none"}
+PROTOCOL_LABELS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
+_TABLE_FORMAT = "simple"
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f} ms"
+
+
+def _verified(rec: Recommendation) -> str:
+    if rec.verified is None:
+        return "not tested"
+    return "yes" if rec.verified else "NO"
+
+
+def _probe_cell(probe: ProbeResult | None) -> str:
+    if probe is None:
+        return ""
+    text = str(probe.status)
+    if probe.status is ProbeStatus.OK and probe.tls is not None:
+        text += f", {probe.tls.version}"
+        if not probe.tls.verified:
+            text += " (cert not trusted)"
+    elif probe.status is not ProbeStatus.OK and probe.reason:
+        text += f": {probe.reason}"
+    if probe.detected_security is not None:
+        text += f" [port speaks {SECURITY_LABELS[probe.detected_security]}]"
+    return text
+
+
+def _header(report: Report) -> str:
+    who = report.address or report.domain
+    if report.provider is None:
+        return who
+    line = f"{who}  ({report.provider.name}"
+    if report.provider.status != "ok":
+        line += f", status: {report.provider.status}"
+    return line + ")"
+
+
+def _verdicts(report: Report) -> list[str]:
+    lines = []
+    for protocol in Protocol:
+        rec = report.recommended.get(protocol)
+        label = PROTOCOL_LABELS[protocol]
+        if rec is None:
+            lines.append(f"  {label:<5} no settings found")
+            continue
+        s = rec.candidate.setting
+        where = f"{s.host}:{s.port} {SECURITY_LABELS[s.security]}"
+        if rec.verified is None:
+            verdict = "found (not tested)"
+        elif rec.verified:
+            verdict = "works"
+        else:
+            verdict = "NOT WORKING"
+        lines.append(f"  {label:<5} {verdict:<18} {where}")
+    return lines
+
+
+def _recommended_table(report: Report) -> str:
+    rows = []
+    for protocol in Protocol:
+        rec = report.recommended.get(protocol)
+        if rec is None:
+            continue
+        s = rec.candidate.setting
+        rows.append(
+            [
+                PROTOCOL_LABELS[protocol],
+                s.host,
+                s.port,
+                SECURITY_LABELS[s.security],
+                s.username or "",
+                ", ".join(rec.candidate.source_ids),
+                "yes" if rec.candidate.trusted else "no",
+                _verified(rec),
+            ]
+        )
+    headers = [
+        "service",
+        "server",
+        "port",
+        "security",
+        "username",
+        "sources",
+        "trusted",
+        "verified",
+    ]
+    return tabulate(rows, headers=headers, tablefmt=_TABLE_FORMAT)
+
+
+def _candidates_table(candidates: tuple[ProbedCandidate, ...], probed: bool) -> str:
+    rows = []
+    for pc in candidates:
+        s = pc.candidate.setting
+        origins = "; ".join(
+            f"{p.source}{'' if p.trusted else ' (untrusted)'}: {p.origin}"
+            for p in pc.candidate.sources
+        )
+        row: list[object] = [
+            PROTOCOL_LABELS[s.protocol],
+            s.host,
+            s.port,
+            SECURITY_LABELS[s.security],
+            origins,
+        ]
+        if probed:
+            total = pc.probe.timings.total if pc.probe is not None else None
+            row += [_probe_cell(pc.probe), _ms(total)]
+        rows.append(row)
+    headers = ["service", "server", "port", "security", "sources"]
+    if probed:
+        headers += ["probe", "time"]
+    return tabulate(
+        rows,
+        headers=headers,
+        tablefmt=_TABLE_FORMAT,
+        maxcolwidths=[None, 32, None, None, 60, 50, None][: len(headers)],
+    )
+
+
+def _sources_table(report: Report) -> str:
+    rows = [[str(o.source), str(o.status), _ms(o.elapsed_ms), o.detail] for o in report.sources]
+    return tabulate(
+        rows,
+        headers=["source", "status", "time", "detail"],
+        tablefmt=_TABLE_FORMAT,
+        maxcolwidths=[None, None, None, 80],
+    )
+
+
+_SEVERITY_MARK = {Severity.ERROR: "ERROR", Severity.WARNING: "WARN", Severity.INFO: "info"}
+
+
+def _finding_lines(finding: Finding) -> list[str]:
+    where = ""
+    if finding.host:
+        where = f" [{finding.host}:{finding.port}]" if finding.port else f" [{finding.host}]"
+    label = f"{PROTOCOL_LABELS[finding.protocol]} " if finding.protocol else ""
+    lines = [f"  {_SEVERITY_MARK[finding.severity]:<5} {label}{finding.summary}{where}"]
+    if finding.advice:
+        lines.append(f"        -> {finding.advice}")
+    return lines
+
+
+def render(report: Report, *, verbose: bool = True) -> str:
+    """The report as text for a terminal. `verbose` adds the candidate and source tables."""
+    out: list[str] = [_header(report), ""]
+    if report.probed:
+        out += ["Verdict", *_verdicts(report), ""]
+    if any(report.recommended.values()):
+        out += ["Recommended settings", _recommended_table(report), ""]
+    else:
+        out += ["No settings found.", ""]
+    if report.provider is not None and report.provider.hints:
+        out += ["Provider notes", *(f"  - {h}" for h in report.provider.hints)]
+        out += [f"  docs: {d}" for d in report.provider.docs]
+        out.append("")
+    if verbose and report.candidates:
+        out += ["Candidates", _candidates_table(report.candidates, report.probed), ""]
+    if verbose and report.sources:
+        out += ["Sources", _sources_table(report), ""]
+    if report.findings:
+        out.append("Findings")
+        for finding in report.findings:
+            out += _finding_lines(finding)
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write(report: Report, stream: IO[str], *, verbose: bool = True) -> None:
+    """Write the rendered report to `stream`."""
+    stream.write(render(report, verbose=verbose))

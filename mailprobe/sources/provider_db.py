@@ -1,0 +1,82 @@
+"""Discovery source `provider_db`: the bundled database, by domain, then by MX host.
+
+A domain entry is curated knowledge and trusted. When the domain is not listed (and the
+run is not offline), the domain's MX hosts are matched against the providers' MX
+patterns; such a match is only as trustworthy as the MX answer, so it is trusted only when
+the resolver validated it with DNSSEC.
+"""
+
+from __future__ import annotations
+
+from mailprobe.errors import ProviderDbError
+from mailprobe.models import Provenance, SourceId, SourceOutcome
+from mailprobe.net.dns import DnsAnswer, DnsStatus
+from mailprobe.providerdb import Provider
+from mailprobe.sources.base import SourceContext, candidates_from, empty, error, found, timeout
+
+SOURCE = SourceId.PROVIDER_DB
+
+
+def _mx_hosts(answer: DnsAnswer) -> list[str]:
+    """MX targets by preference, then name (deterministic); the null MX "." is dropped."""
+    ranked: list[tuple[int, str]] = []
+    for record in answer.records:
+        exchange = getattr(record, "exchange", None)
+        if exchange is None:
+            continue
+        host = str(exchange).rstrip(".").lower()
+        if host:
+            ranked.append((int(getattr(record, "preference", 0)), host))
+    return [host for _, host in sorted(ranked)]
+
+
+def _by_domain(ctx: SourceContext, provider: Provider) -> SourceOutcome:
+    domain = ctx.address.domain
+    provenance = Provenance(SOURCE, f"provider_db:{provider.id}", trusted=True)
+    return found(
+        SOURCE,
+        candidates_from(provider.settings_for(ctx.address), provenance),
+        f"{provider.name} ({provider.id}): {domain} is listed in the bundled database",
+        provider.info(),
+    )
+
+
+async def run(ctx: SourceContext) -> SourceOutcome:
+    """Look the address's domain up; if unknown and online, try the domain's MX hosts."""
+    domain = ctx.address.domain
+    try:
+        provider = ctx.providers.by_domain(domain)
+    except ProviderDbError as exc:
+        return error(SOURCE, f"the provider database is invalid: {exc}")
+    if provider is not None:
+        return _by_domain(ctx, provider)
+    if ctx.options.offline:
+        return empty(SOURCE, f"{domain} is not in the bundled database (offline: MX not checked)")
+    answer = await ctx.dns.query(domain, "MX")
+    if answer.status is DnsStatus.TIMEOUT:
+        return timeout(SOURCE, f"{domain} is not in the database; {answer.detail}")
+    if not answer.status.is_answer:
+        return error(SOURCE, f"{domain} is not in the database; {answer.detail}")
+    hosts = _mx_hosts(answer)
+    if not hosts:
+        return empty(SOURCE, f"{domain} is not in the database and has no usable MX records")
+    for host in hosts:
+        provider = ctx.providers.by_mx(host)
+        if provider is None:
+            continue
+        trusted = answer.authenticated
+        channel = (
+            "DNSSEC-validated MX answer"
+            if trusted
+            else "MX answer not DNSSEC-validated, so untrusted"
+        )
+        provenance = Provenance(SOURCE, f"provider_db:{provider.id} via MX {host}", trusted)
+        return found(
+            SOURCE,
+            candidates_from(provider.settings_for(ctx.address), provenance),
+            f"{provider.name} ({provider.id}) recognised by MX host {host} ({channel})",
+            provider.info(),
+        )
+    return empty(
+        SOURCE, f"{domain} is not in the database; no known provider behind MX {', '.join(hosts)}"
+    )

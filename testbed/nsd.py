@@ -1,0 +1,60 @@
+"""NSD: authoritative for the bed's zones on 127.0.0.1 (UDP and TCP), state in DIR/nsd."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from testbed import zones
+from testbed.proc import BedError, run, spawn
+
+
+def write_config(root: Path, port: int, tlsa: Mapping[str, str]) -> Path:
+    """Write nsd.conf and the zone files under `root`; returns the config path."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"{zones.MAIN}.zone").write_text(zones.main_zone(tlsa))
+    (root / f"{zones.HOSTER}.zone").write_text(zones.hoster_zone())
+    conf = root / "nsd.conf"
+    conf.write_text(
+        f"""server:
+    ip-address: 127.0.0.1@{port}
+    port: {port}
+    do-ip6: no
+    server-count: 1
+    verbosity: 1
+    username: nsd
+    chroot: ""
+    zonesdir: "{root}"
+    database: ""
+    zonelistfile: "{root}/zone.list"
+    xfrdfile: "{root}/xfrd.state"
+    xfrdir: "{root}"
+    pidfile: "{root}/nsd.pid"
+    logfile: "{root}/nsd.log"
+    hide-version: yes
+    reuseport: no
+
+remote-control:
+    control-enable: no
+
+zone:
+    name: "{zones.MAIN}"
+    zonefile: "{zones.MAIN}.zone"
+
+zone:
+    name: "{zones.HOSTER}"
+    zonefile: "{zones.HOSTER}.zone"
+"""
+    )
+    shutil.chown(root, user="nsd")
+    return conf
+
+
+def start(root: Path, conf: Path) -> subprocess.Popen[bytes]:
+    """Check the config and start NSD in the foreground (so the PID is ours)."""
+    log = root / "nsd.out"
+    if run(["nsd-checkconf", str(conf)], log) != 0:
+        raise BedError(f"nsd-checkconf rejected {conf}: see {log}")
+    return spawn(["nsd", "-d", "-c", str(conf)], log)

@@ -1,0 +1,168 @@
+"""The command-line contract: exit codes, stdout/stderr split, default command, JSON shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mailprobe.cli import run
+from mailprobe.exit_status import ExitStatus, exit_status_for
+from mailprobe.models import (
+    Candidate,
+    Finding,
+    ProbedCandidate,
+    ProbeResult,
+    ProbeStatus,
+    Protocol,
+    Provenance,
+    Report,
+    Security,
+    ServerSetting,
+    Severity,
+    SourceId,
+)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = run(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["", "alice", "a@b@example.org", "al ice@example.org", "alice@" + "x" * 64 + ".org",
+     "alice@exa\x07mple.org", "alice@localhost"],
+)
+def test_invalid_address_gives_one_error_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    code, out, err = _run(capsys, "discover", address, "--offline")
+    assert code == ExitStatus.USAGE
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("mailprobe: error: ")
+    assert "Traceback" not in err
+
+
+def test_bad_option_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "discover", "alice@example.org", "--nameserver", "dns.example")
+    assert code == ExitStatus.USAGE
+    assert out == ""
+    assert "--nameserver" in err
+
+
+def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = _run(capsys, "discover", "alice@example.org", "--frobnicate")
+    assert code == ExitStatus.USAGE
+    assert "frobnicate" in err
+
+
+def test_offline_gmail_answers_from_the_bundled_database(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = _run(capsys, "you@gmail.com", "--offline")
+    assert code == ExitStatus.OK, err
+    assert "imap.gmail.com" in out
+    assert "smtp.gmail.com" in out
+    assert "provider_db" in out
+
+
+def test_offline_json_follows_schema_1_with_null_probes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _err = _run(capsys, "discover", "you@gmail.com", "--offline", "--json")
+    assert code == ExitStatus.OK
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1
+    assert doc["address"] == "you@gmail.com"
+    assert doc["domain"] == "gmail.com"
+    assert doc["provider"]["id"]
+    imap = doc["recommended"]["imap"]
+    assert imap["host"] == "imap.gmail.com"
+    assert imap["port"] == 993
+    assert imap["security"] == "tls"
+    assert imap["verified"] is None
+    assert imap["sources"] == ["provider_db"]
+    assert set(doc["recommended"]) == {"imap", "pop3", "smtp"}
+    assert all(c["probe"] is None for c in doc["candidates"])
+    sources = {s["source"]: s["status"] for s in doc["sources"]}
+    assert sources["provider_db"] == "found"
+    assert sources["srv"] == "skipped"
+
+
+def test_json_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    def strip(doc: dict[str, object]) -> dict[str, object]:
+        for s in doc["sources"]:  # type: ignore[attr-defined]
+            s["elapsed_ms"] = 0
+        return doc
+
+    _run(capsys, "discover", "you@gmail.com", "--offline", "--json")
+    first = capsys.readouterr()
+    a = _run(capsys, "discover", "you@gmail.com", "--offline", "--json")[1]
+    b = _run(capsys, "discover", "you@gmail.com", "--offline", "--json")[1]
+    assert first is not None
+    assert strip(json.loads(a)) == strip(json.loads(b))
+
+
+def test_unknown_domain_offline_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = _run(capsys, "discover", "alice@unknown-domain.test", "--offline", "--json")
+    assert code == ExitStatus.NOT_FOUND
+    assert json.loads(out)["candidates"] == []
+
+
+def test_bare_address_means_check(capsys: pytest.CaptureFixture[str]) -> None:
+    a = _run(capsys, "you@gmail.com", "--offline", "--json")
+    b = _run(capsys, "check", "you@gmail.com", "--offline", "--json")
+    assert a[0] == b[0] == ExitStatus.OK
+    assert json.loads(a[1])["recommended"] == json.loads(b[1])["recommended"]
+
+
+def test_help_teaches_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = _run(capsys, "--help")
+    assert code == 0
+    for command in ("check", "discover", "probe", "scan", "db"):
+        assert command in out
+
+
+def test_login_refuses_offline_and_password_stdin_needs_login(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _run(capsys, "check", "you@gmail.com", "--offline", "--login")[0] == ExitStatus.USAGE
+    code, _out, err = _run(capsys, "check", "you@gmail.com", "--password-stdin")
+    assert code == ExitStatus.USAGE
+    assert "--login" in err
+
+
+def test_probe_without_protocol_on_an_odd_port_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _out, err = _run(capsys, "probe", "mail.example.org:2525")
+    assert code == ExitStatus.USAGE
+    assert "--protocol" in err
+
+
+def _report(findings: tuple[Finding, ...], statuses: tuple[ProbeStatus, ...]) -> Report:
+    setting = ServerSetting(Protocol.IMAP, "imap.example.org", 993, Security.TLS)
+    candidate = Candidate(setting, (Provenance(SourceId.SRV, "x", False),))
+    probed = tuple(ProbedCandidate(candidate, ProbeResult(s)) for s in statuses)
+    return Report("a@example.org", "example.org", None, {}, probed, (), findings, probed=True)
+
+
+def test_exit_status_rules() -> None:
+    warning = Finding("x.warn", Severity.WARNING, "w")
+    error = Finding("x.err", Severity.ERROR, "e")
+    empty = Report("a@example.org", "example.org", None, {}, (), (), ())
+    assert exit_status_for(empty) == ExitStatus.NOT_FOUND
+    assert exit_status_for(_report((), (ProbeStatus.OK,))) == ExitStatus.OK
+    blocked = _report((error,), (ProbeStatus.TIMEOUT, ProbeStatus.REFUSED))
+    assert exit_status_for(blocked) == ExitStatus.UNTESTABLE
+    mixed = _report((error,), (ProbeStatus.TIMEOUT, ProbeStatus.TLS_ERROR))
+    assert exit_status_for(mixed) == ExitStatus.FINDINGS
+    assert exit_status_for(_report((warning,), (ProbeStatus.OK,))) == ExitStatus.OK
+    assert (
+        exit_status_for(_report((warning,), (ProbeStatus.OK,)), Severity.WARNING)
+        == ExitStatus.FINDINGS
+    )

@@ -1,0 +1,32 @@
+"""The public API is exactly what `mailprobe.__all__` lists."""
+
+from __future__ import annotations
+
+import mailprobe
+
+
+def test_all_names_the_public_members_and_nothing_else() -> None:
+    public = {
+        name
+        for name in dir(mailprobe)
+        if not name.startswith("_") and not isinstance(getattr(mailprobe, name), type(mailprobe))
+    }
+    assert public == set(mailprobe.__all__) - {"__version__"}
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in mailprobe.__all__:
+        assert getattr(mailprobe, name) is not None
+
+
+def test_importing_the_package_loads_no_network_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mailprobe; "
+        "print(','.join(m for m in ('httpx', 'dns.resolver', 'cryptography') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == ""
