@@ -25,12 +25,16 @@ def running_bed() -> Iterator[BedInfo]:
     directory = tempfile.mkdtemp(prefix="mailprobe-bench-bed-")
     subprocess.run(
         [sys.executable, "-m", "testbed", "start", "--dir", directory],
-        cwd=REPO, check=True, stdout=subprocess.DEVNULL,
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     try:
         yield load_bed(directory)
     finally:
         subprocess.run(
             [sys.executable, "-m", "testbed", "stop", "--dir", directory],
-            cwd=REPO, check=False, stdout=subprocess.DEVNULL,
+            cwd=REPO,
+            check=False,
+            stdout=subprocess.DEVNULL,
         )

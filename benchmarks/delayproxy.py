@@ -12,6 +12,7 @@ import contextlib
 import ipaddress
 import time
 from collections.abc import AsyncIterator
+from typing import cast
 
 
 def _require_loopback(host: str) -> None:
@@ -49,9 +50,9 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
 
 
 @contextlib.asynccontextmanager
-async def tcp_delay_proxy(upstream_port: int, rtt: float, upstream_host: str = "127.0.0.1") -> (
-    AsyncIterator[int]
-):
+async def tcp_delay_proxy(
+    upstream_port: int, rtt: float, upstream_host: str = "127.0.0.1"
+) -> AsyncIterator[int]:
     """Serve on a free 127.0.0.1 port (yielded) and forward to the upstream with `rtt` added."""
     _require_loopback(upstream_host)
 
@@ -62,9 +63,7 @@ async def tcp_delay_proxy(upstream_port: int, rtt: float, upstream_host: str = "
         except OSError:
             writer.close()
             return
-        await asyncio.gather(
-            _pump(reader, up_writer, rtt / 2), _pump(up_reader, writer, rtt / 2)
-        )
+        await asyncio.gather(_pump(reader, up_writer, rtt / 2), _pump(up_reader, writer, rtt / 2))
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -83,8 +82,7 @@ class _UdpRelay(asyncio.DatagramProtocol):
         self.clients: dict[tuple[str, int], asyncio.DatagramTransport] = {}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         asyncio.get_running_loop().call_later(
@@ -105,9 +103,7 @@ class _UdpRelay(asyncio.DatagramProtocol):
 
                     loop.call_later(relay.delay, send)
 
-            upstream, _ = await loop.create_datagram_endpoint(
-                Back, remote_addr=self.upstream
-            )
+            upstream, _ = await loop.create_datagram_endpoint(Back, remote_addr=self.upstream)
             self.clients[addr] = upstream
         upstream.sendto(data)
 
@@ -117,9 +113,9 @@ class _UdpRelay(asyncio.DatagramProtocol):
 
 
 @contextlib.asynccontextmanager
-async def dns_delay_proxy(upstream_port: int, rtt: float, upstream_host: str = "127.0.0.1") -> (
-    AsyncIterator[int]
-):
+async def dns_delay_proxy(
+    upstream_port: int, rtt: float, upstream_host: str = "127.0.0.1"
+) -> AsyncIterator[int]:
     """UDP and TCP on the same free 127.0.0.1 port (yielded), each adding `rtt` to the NSD."""
     _require_loopback(upstream_host)
     loop = asyncio.get_running_loop()
@@ -134,9 +130,7 @@ async def dns_delay_proxy(upstream_port: int, rtt: float, upstream_host: str = "
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(rtt)
         up_reader, up_writer = await asyncio.open_connection(upstream_host, upstream_port)
-        await asyncio.gather(
-            _pump(reader, up_writer, rtt / 2), _pump(up_reader, writer, rtt / 2)
-        )
+        await asyncio.gather(_pump(reader, up_writer, rtt / 2), _pump(up_reader, writer, rtt / 2))
 
     server = await asyncio.start_server(handle, "127.0.0.1", port)
     try:

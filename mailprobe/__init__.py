@@ -7,10 +7,9 @@ The library is async at the core::
     print(report.recommended[mailprobe.Protocol.IMAP])
 
 `discover` only gathers candidates (no mail server is contacted), `check` discovers and
-verifies with live handshakes, `probe` verifies one user-typed setting. Every result is a
+verifies with live handshakes, `probe_setting` verifies one user-typed setting. Every result is a
 frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON report.
 """
-
 
 __version__ = "0.1.0"
 
@@ -18,7 +17,7 @@ from mailprobe.address import parse_address
 from mailprobe.check import CheckOptions
 from mailprobe.check import run_check as check
 from mailprobe.check import run_discover as discover_report
-from mailprobe.check import run_probe as probe
+from mailprobe.check import run_probe as probe_setting
 from mailprobe.discovery import discover
 from mailprobe.errors import (
     InternalError,
@@ -104,6 +103,6 @@ __all__ = [
     "discover_report",
     "exit_status_for",
     "parse_address",
-    "probe",
+    "probe_setting",
     "report_to_json",
 ]

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from mailprobe.address import parse_address
-from mailprobe.discovery import STANDARD_PORTS, discover, rank_candidates
+from mailprobe.discovery import discover, rank_candidates
 from mailprobe.models import (
+    IMPLICIT_TLS_PORTS,
+    STANDARD_PORTS,
     Address,
     Candidate,
     DiscoveryOptions,
@@ -86,7 +88,8 @@ def _report(
 
 
 def _works(probe: ProbeResult | None) -> bool:
-    return probe is not None and probe.status is ProbeStatus.OK
+    """The server answered as configured; a refused password still proves the setting."""
+    return probe is not None and probe.status in (ProbeStatus.OK, ProbeStatus.AUTH_FAILED)
 
 
 def recommend(
@@ -140,20 +143,6 @@ def _may_send_password(candidate: Candidate) -> tuple[bool, str]:
     return False, "not attempted: this host was learned only from an untrusted source"
 
 
-def _to_probe(result: DiscoveryResult) -> list[Candidate]:
-    """Every named candidate; bare guesses only for protocols no source named, and never
-    for a service a source says is deliberately not offered (SRV target ".")."""
-    candidates = result.candidates
-    named_protocols = {c.protocol for c in candidates if c.source_ids != (SourceId.GUESS,)}
-    refused = {(n.protocol, n.security) for o in result.sources for n in o.not_offered}
-    return [
-        c
-        for c in candidates
-        if c.source_ids != (SourceId.GUESS,)
-        or (c.protocol not in named_protocols and (c.protocol, c.setting.security) not in refused)
-    ]
-
-
 async def probe_candidates(
     candidates: Sequence[Candidate],
     options: CheckOptions,
@@ -188,6 +177,9 @@ async def probe_candidates(
             elif not options.username_override:
                 username = setting.username or default_username or credentials.username
                 credentials = replace(credentials, username=username)
+        sender = default_username if default_username and "@" in default_username else None
+        if sender is None and credentials is not None and "@" in credentials.username:
+            sender = credentials.username
         async with global_limit, host_limit:
             remaining = max(0.5, deadline - time.monotonic())
             if on_probe is not None:
@@ -202,9 +194,7 @@ async def probe_candidates(
                 timeouts=ProbeTimeouts.within(remaining),
                 credentials=credentials,
                 allow_plaintext_login=options.allow_plaintext_login,
-                sender_check=(
-                    credentials.username if credentials and options.sender_check else None
-                ),
+                sender_check=(sender if credentials and options.sender_check and sender else None),
             )
         if refusal and options.credentials is not None and result.login is None:
             result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))
@@ -268,7 +258,7 @@ async def run_check(
         on_outcome=on_outcome,
         deadline=start + net.timeout * DISCOVERY_SHARE,
     )
-    chosen = _to_probe(result)
+    chosen = list(result.candidates)
     probed = await probe_candidates(
         chosen, opts, resolver, deadline, on_probe, default_username=parsed.text
     )
@@ -294,11 +284,9 @@ def infer_protocol(port: int) -> Protocol | None:
     return None
 
 
-def infer_security(protocol: Protocol, port: int) -> Security:
+def infer_security(port: int) -> Security:
     """The mode a port implies: implicit TLS on 993/995/465, STARTTLS elsewhere."""
-    if STANDARD_PORTS[(protocol, Security.TLS)] == port:
-        return Security.TLS
-    return Security.STARTTLS
+    return Security.TLS if port in IMPLICIT_TLS_PORTS else Security.STARTTLS
 
 
 def user_candidates(
@@ -318,9 +306,7 @@ def user_candidates(
             standard = STANDARD_PORTS[(protocol, mode)]
             settings.append(ServerSetting(protocol, host, standard, mode))
     else:
-        settings.append(
-            ServerSetting(protocol, host, port, security or infer_security(protocol, port))
-        )
+        settings.append(ServerSetting(protocol, host, port, security or infer_security(port)))
     return rank_candidates(Candidate(s, (provenance,)) for s in settings)
 
 
@@ -337,7 +323,8 @@ async def run_probe(
     """Verify a setting the user typed in; detect a missing port or mode."""
     from mailprobe.address import normalise_domain
     from mailprobe.diagnose import diagnose_probe, diagnose_service
-    from mailprobe.net.dns import DnsClient, is_ip_literal
+    from mailprobe.net.dns import DnsClient
+    from mailprobe.net.ipaddr import is_ip_literal
 
     opts = options or CheckOptions()
     net = opts.discovery.net

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, cast
 from mailprobe.address import parse_address
 from mailprobe.models import (
     SOURCE_ORDER,
+    STANDARD_PORTS,
     Address,
     Candidate,
     DiscoveryOptions,
@@ -49,19 +50,6 @@ _SOURCE_MODULES: dict[SourceId, str] = {
     SourceId.MX: "mailprobe.sources.mx",
     SourceId.AUTODISCOVER: "mailprobe.sources.autodiscover",
     SourceId.GUESS: "mailprobe.sources.guess",
-}
-
-#: Ports a client would pick without being told, per protocol and security.
-STANDARD_PORTS: dict[tuple[Protocol, Security], int] = {
-    (Protocol.IMAP, Security.TLS): 993,
-    (Protocol.IMAP, Security.STARTTLS): 143,
-    (Protocol.IMAP, Security.PLAIN): 143,
-    (Protocol.POP3, Security.TLS): 995,
-    (Protocol.POP3, Security.STARTTLS): 110,
-    (Protocol.POP3, Security.PLAIN): 110,
-    (Protocol.SMTP, Security.TLS): 465,
-    (Protocol.SMTP, Security.STARTTLS): 587,
-    (Protocol.SMTP, Security.PLAIN): 587,
 }
 
 #: Called with each source outcome as soon as it is known (for progress output).
@@ -210,6 +198,24 @@ def rank_candidates(candidates: Iterable[Candidate]) -> tuple[Candidate, ...]:
     )
 
 
+def drop_redundant_guesses(
+    candidates: Sequence[Candidate], outcomes: Sequence[SourceOutcome]
+) -> tuple[Candidate, ...]:
+    """Keep bare guesses only for protocols no other source named.
+
+    A guess is also dropped when a source says that service is deliberately not offered
+    (SRV target "."). Guesses that agree with a real source were merged into its candidate.
+    """
+    named = {c.protocol for c in candidates if c.source_ids != (SourceId.GUESS,)}
+    refused = {(n.protocol, n.security) for o in outcomes for n in o.not_offered}
+    return tuple(
+        c
+        for c in candidates
+        if c.source_ids != (SourceId.GUESS,)
+        or (c.protocol not in named and (c.protocol, c.setting.security) not in refused)
+    )
+
+
 def first_provider(outcomes: Sequence[SourceOutcome]) -> ProviderInfo | None:
     """The provider named by the highest-precedence source that named one."""
     for outcome in sorted(outcomes, key=lambda o: o.source.precedence):
@@ -251,7 +257,7 @@ async def discover(
     outcomes = await run_sources(ctx, end, on_outcome, implementations)
     return DiscoveryResult(
         address=parsed,
-        candidates=merge_candidates(outcomes),
+        candidates=drop_redundant_guesses(merge_candidates(outcomes), outcomes),
         sources=outcomes,
         provider=first_provider(outcomes),
     )

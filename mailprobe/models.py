@@ -7,9 +7,11 @@ a reason), never exceptions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 
 
 class Protocol(StrEnum):
@@ -31,6 +33,28 @@ class Security(StrEnum):
     def strength(self) -> int:
         """Higher is better, per RFC 8314 (implicit TLS preferred over STARTTLS)."""
         return {Security.TLS: 2, Security.STARTTLS: 1, Security.PLAIN: 0}[self]
+
+
+#: Ports a client would pick without being told, per protocol and security (RFC 8314,
+#: RFC 6409). Plain-text settings share the STARTTLS ports.
+STANDARD_PORTS: Mapping[tuple[Protocol, Security], int] = MappingProxyType(
+    {
+        (Protocol.IMAP, Security.TLS): 993,
+        (Protocol.IMAP, Security.STARTTLS): 143,
+        (Protocol.IMAP, Security.PLAIN): 143,
+        (Protocol.POP3, Security.TLS): 995,
+        (Protocol.POP3, Security.STARTTLS): 110,
+        (Protocol.POP3, Security.PLAIN): 110,
+        (Protocol.SMTP, Security.TLS): 465,
+        (Protocol.SMTP, Security.STARTTLS): 587,
+        (Protocol.SMTP, Security.PLAIN): 587,
+    }
+)
+
+#: Ports where TLS starts with the first byte.
+IMPLICIT_TLS_PORTS = frozenset(
+    port for (_p, security), port in STANDARD_PORTS.items() if security is Security.TLS
+)
 
 
 class SourceId(StrEnum):

@@ -71,6 +71,8 @@ async def serve(handler: Handler) -> AsyncIterator[FaultServer]:
             await handler(reader, writer)
         except (OSError, ssl.SSLError, asyncio.IncompleteReadError, EOFError, TimeoutError):
             pass  # the client went away or the handshake failed: expected in fault tests
+        except asyncio.CancelledError:
+            pass  # the server is shutting down; this task is the top of its own stack
         finally:
             tasks.discard(task)
             writers.discard(writer)

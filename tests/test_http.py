@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_http_fakeweb import FakeWeb, chunks, fetcher, gzip_bomb
+from test_http_fakeweb import FakeDns, FakeWeb, chunks, fetcher, gzip_bomb
 
 from mailprobe import __version__
 from mailprobe.models import ConnectTo, NetOptions
@@ -399,8 +400,6 @@ async def tls_server(certs: tuple[Path, CertPair]) -> AsyncIterator[TlsServer]:
 
 
 def _real_fetcher(ca: Path, port: int) -> HttpFetcher:
-    from test_http_fakeweb import FakeDns
-
     net = NetOptions(connect_to=(ConnectTo("", 443, "127.0.0.1", port),), ca_file=ca)
     return HttpFetcher(FakeDns(), net)
 
@@ -435,3 +434,36 @@ async def test_real_tls_without_the_ca_is_untrusted_and_fails(
     result = await http.get("https://web.example.test/", timeout=5.0)
     assert result.failure_kind is FailureKind.TLS
     assert "untrusted authority" in (result.error or "") or "self-signed" in (result.error or "")
+
+
+async def test_real_tarpit_times_out_within_the_timeout() -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # keep the connection open and never answer
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        net = NetOptions(connect_to=(ConnectTo("", 443, "127.0.0.1", port),))
+        http = HttpFetcher(FakeDns(), net)
+        start = time.monotonic()
+        result = await http.get("https://slow.example.test/", timeout=0.4)
+        assert time.monotonic() - start < 1.0
+        assert result.failure_kind is FailureKind.TIMEOUT
+        assert result.error == "no complete answer within 0.4 s"
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_real_closed_port_is_refused() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    net = NetOptions(connect_to=(ConnectTo("", 443, "127.0.0.1", port),))
+    result = await HttpFetcher(FakeDns(), net).get("https://closed.example.test/", timeout=2.0)
+    assert result.failure_kind is FailureKind.REFUSED
+    assert result.error == "connection refused"

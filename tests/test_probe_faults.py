@@ -8,24 +8,10 @@ from __future__ import annotations
 import asyncio
 import socket
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 
 import pytest
-
-from mailprobe.errors import InvalidInputError
-from mailprobe.models import (
-    CertProblem,
-    ConnectTo,
-    LoginStatus,
-    NetOptions,
-    ProbePhase,
-    ProbeResult,
-    ProbeStatus,
-    Protocol,
-    Security,
-)
-from mailprobe.net.dns import DnsClient, DnsStatus, HostAddresses
-from mailprobe.probe import Credentials, ProbeTimeouts, probe_endpoint
-from tests.faultservers import (
+from faultservers import (
     Behaviour,
     FaultCerts,
     FaultServer,
@@ -45,6 +31,21 @@ from tests.faultservers import (
     smtp_server,
     tarpit,
 )
+
+from mailprobe.errors import InvalidInputError
+from mailprobe.models import (
+    CertProblem,
+    ConnectTo,
+    LoginStatus,
+    NetOptions,
+    ProbePhase,
+    ProbeResult,
+    ProbeStatus,
+    Protocol,
+    Security,
+)
+from mailprobe.net.dns import DnsClient, DnsStatus, HostAddresses
+from mailprobe.probe import Credentials, ProbeTimeouts, probe_endpoint
 
 FAST = ProbeTimeouts(connect=2.0, greeting=1.0, tls=2.0, command=2.0, total=15.0)
 SECRET = "Tr0ub4dor&3-secret"
@@ -76,6 +77,7 @@ async def _probe(
     **kwargs: object,
 ) -> ProbeResult:
     net = NetOptions(connect_to=(connect_to or server.route(host, port),), ca_file=certs.ca.cert)
+    before = server.connections
     result = await probe_endpoint(
         protocol,
         host,
@@ -86,8 +88,9 @@ async def _probe(
         timeouts=timeouts,
         **kwargs,  # type: ignore[arg-type]
     )
-    assert server.connections <= 2
-    assert result.connections == server.connections
+    used = server.connections - before
+    assert used <= 2
+    assert result.connections == used
     return result
 
 
@@ -748,4 +751,48 @@ async def test_unusable_sender_is_invalid_input() -> None:
             dns=DnsClient(),
             net=NetOptions(),
             sender_check="x>\r\nDATA",
+        )
+
+
+class _NoDns(DnsClient):
+    """Knows no name at all (no real DNS)."""
+
+    async def addresses(self, host: str) -> HostAddresses:
+        return HostAddresses(host, (), DnsStatus.NXDOMAIN, 0.0, f"{host} does not exist")
+
+
+async def test_unknown_host_is_a_dns_error() -> None:
+    result = await probe_endpoint(
+        Protocol.IMAP,
+        "imap.nowhere.test",
+        993,
+        Security.TLS,
+        dns=_NoDns(),
+        net=NetOptions(),
+        timeouts=FAST,
+    )
+    assert result.status is ProbeStatus.DNS_ERROR
+    assert result.failed_phase is ProbePhase.DNS
+    assert "does not exist" in result.reason
+    assert result.connections == 0
+
+
+async def test_plain_requested_but_starttls_offered_is_detected(certs: FaultCerts) -> None:
+    async with _serve(_starttls_imap(certs)) as server:
+        result = await _probe(server, certs, Protocol.IMAP, "imap.fault.test", 143, Security.PLAIN)
+    assert result.status is ProbeStatus.OK
+    assert result.tls is None
+    assert result.starttls_offered is True
+    assert result.detected_security is Security.STARTTLS
+
+
+async def test_unreadable_ca_file_is_invalid_input(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError):
+        await probe_endpoint(
+            Protocol.IMAP,
+            "imap.fault.test",
+            993,
+            Security.TLS,
+            dns=DnsClient(),
+            net=NetOptions(ca_file=tmp_path / "missing.pem"),
         )

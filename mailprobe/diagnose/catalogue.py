@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from mailprobe.discovery import STANDARD_PORTS
-from mailprobe.models import Finding, Protocol, Security, Severity
+from mailprobe.models import STANDARD_PORTS, Finding, Protocol, Security, ServerSetting, Severity
 
 #: Names of the security modes as mail apps label them.
 MODE_NAMES: Mapping[Security, str] = MappingProxyType(
@@ -239,7 +238,7 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
         FindingId.PROTOCOL_WRONG_SERVICE: Rule(
             _E,
             "the server on the port speaks a different mail protocol than expected",
-            "{host} port {port} answers as a {detected} server, not {service} (mode: {mode}).",
+            "{host} port {port} answers with {detected}, not {service} (mode: {mode}).",
             "The port number belongs to {detected}. For {service} the usual ports are "
             "{tls_port} (SSL/TLS) and {starttls_port} (STARTTLS): correct the port in the "
             "mail app.",
@@ -528,7 +527,8 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
         ),
         FindingId.DISCOVERY_SOURCES_DISAGREE: Rule(
             _W,
-            "two trusted sources name different servers for the same protocol",
+            "two trusted sources list endpoints (host and port) for one protocol with none "
+            "in common",
             "Trusted sources disagree about the {service} server for {domain}: {claims}.",
             "One of them is probably outdated. The recommended setting follows the usual "
             "order of sources; if it does not work, try the other. Domain owners: update the "
@@ -587,6 +587,11 @@ class Subject:
     host: str | None = None
     port: int | None = None
     security: Security | None = None
+
+    @classmethod
+    def of(cls, setting: ServerSetting) -> Subject:
+        """The subject for one endpoint setting."""
+        return cls(setting.protocol, setting.host, setting.port, setting.security)
 
 
 def make_finding(

@@ -15,8 +15,8 @@ from mailprobe.diagnose.catalogue import (
     make_finding,
 )
 from mailprobe.diagnose.patterns import Reason, read_reason
-from mailprobe.discovery import STANDARD_PORTS
 from mailprobe.models import (
+    STANDARD_PORTS,
     Candidate,
     Finding,
     ProbePhase,
@@ -67,7 +67,7 @@ def mode_mismatch(candidate: Candidate, probe: ProbeResult) -> Finding | None:
     """
     setting = candidate.setting
     configured, detected = setting.security, probe.detected_security
-    subject = Subject(setting.protocol, setting.host, setting.port, configured)
+    subject = Subject.of(setting)
     if detected is None and probe.status is not ProbeStatus.OK:
         tls_port = STANDARD_PORTS[(setting.protocol, Security.TLS)]
         if configured is Security.TLS and failure_reason(probe) is Reason.NOT_TLS:
@@ -134,7 +134,7 @@ def status_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, 
     `session.login_findings`, unless a mode mismatch or a wrong protocol explains them.
     """
     setting = candidate.setting
-    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    subject = Subject.of(setting)
     mismatch = mode_mismatch(candidate, probe) or _wrong_service(subject, probe, setting.protocol)
     if mismatch is not None:
         return (mismatch,)
@@ -167,10 +167,10 @@ def status_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, 
 def greeting_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, ...]:
     """A slow greeting (reported, never treated as a failure)."""
     waited = probe.timings.banner
-    if waited is None or waited <= GREETING_SLOW_MS:
+    if waited is None or waited <= GREETING_SLOW_MS or not greeted(probe):
         return ()
     setting = candidate.setting
-    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    subject = Subject.of(setting)
     severity = Severity.WARNING if waited > GREETING_VERY_SLOW_MS else Severity.INFO
     return (
         make_finding(
@@ -187,7 +187,7 @@ def address_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding,
     if not probe.failed_attempts or probe.ip is None or not connected(probe):
         return ()
     setting = candidate.setting
-    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    subject = Subject.of(setting)
     failed = listing([f"{a.ip}: {clip(a.reason, 80)}" for a in probe.failed_attempts], 3)
     worked_v4 = ":" not in probe.ip
     v6_failed = any(":" in a.ip for a in probe.failed_attempts)

@@ -136,6 +136,8 @@ def _home_domains(result: DiscoveryResult) -> list[str]:
 
 def _foreign_hosts(result: DiscoveryResult) -> list[Finding]:
     """Hosts outside the home domains that only untrusted sources named (one per host)."""
+    if all(c.trusted for c in result.candidates):
+        return []  # nothing to check; spares loading the public suffix list
     home = _home_domains(result)
     by_host: dict[str, list[Candidate]] = {}
     for c in result.candidates:

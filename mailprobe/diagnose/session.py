@@ -66,7 +66,7 @@ def _before_tls(subject: Subject, probe: ProbeResult) -> Finding | None:
 def capability_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, ...]:
     """STARTTLS, logins offered before TLS, PREAUTH, LOGINDISABLED, OAuth-only, SMTP AUTH/SIZE."""
     setting = candidate.setting
-    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    subject = Subject.of(setting)
     found = [f for f in (_starttls(subject, probe), _before_tls(subject, probe)) if f]
     if probe.preauth:
         severity = Severity.WARNING if setting.security is Security.TLS else Severity.ERROR
@@ -101,7 +101,7 @@ def capability_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Findi
 def login_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, ...]:
     """The classified answer of the optional login test, and the SMTP sender check."""
     setting = candidate.setting
-    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    subject = Subject.of(setting)
     login = probe.login
     if login is None:
         if probe.status is ProbeStatus.AUTH_FAILED:

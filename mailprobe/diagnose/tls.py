@@ -19,7 +19,7 @@ from mailprobe.models import (
     ProbeStatus,
     TlsInfo,
 )
-from mailprobe.net.dns import is_ip_literal
+from mailprobe.net.ipaddr import is_ip_literal
 
 #: TLS versions (as `ssl` names them) older than 1.2, with the name people know.
 OLD_VERSIONS = {"SSLv2": "SSL 2.0", "SSLv3": "SSL 3.0", "TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1"}
@@ -135,7 +135,7 @@ def tls_findings(
     `explained` is True when a mode mismatch already accounts for a TLS failure.
     """
     setting = candidate.setting
-    subject = Subject(setting.protocol, setting.host, setting.port, setting.security)
+    subject = Subject.of(setting)
     tls = probe.tls
     problems, unnamed = _problems(setting.host, probe, tls)
     found = list(_version_findings(subject, probe, handshake_worked=bool(problems or unnamed)))

@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass, field
 
 from mailprobe.models import NetOptions
-from mailprobe.net.dns import DnsClient, is_ip_literal
+from mailprobe.net.dns import DnsClient
 from mailprobe.net.failures import AttemptFailure, ConnectFailed, DnsLookupFailed, classify
+from mailprobe.net.ipaddr import is_ip_literal
 
 #: Upper bound for reading one line from a server; longer lines are a protocol error.
 MAX_LINE = 64 * 1024
@@ -43,9 +44,10 @@ class Connection:
     async def start_tls(self, context: ssl.SSLContext, timeout: float) -> float:
         """Upgrade to TLS (or start TLS on an implicit-TLS port); returns milliseconds taken."""
         start = time.perf_counter()
-        server_hostname = None if is_ip_literal(self.server_name) else self.server_name
+        # An IP literal is passed too: ssl then checks it against the certificate's IP SANs
+        # (and sends no SNI, as RFC 6066 requires).
         async with asyncio.timeout(timeout):
-            await self.writer.start_tls(context, server_hostname=server_hostname)
+            await self.writer.start_tls(context, server_hostname=self.server_name.strip("[]"))
         self.tls_ms = elapsed_ms(start)
         return self.tls_ms
 
@@ -61,10 +63,9 @@ class Connection:
             self.writer.close()
             async with asyncio.timeout(1.0):
                 await self.writer.wait_closed()
-        except (OSError, ssl.SSLError, TimeoutError, asyncio.CancelledError):
-            pass
-        except Exception:
-            pass
+        except (OSError, ssl.SSLError, TimeoutError):
+            # The outcome is already decided; a failing close must not mask it.
+            return
 
 
 async def resolve_route(

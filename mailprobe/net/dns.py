@@ -9,7 +9,6 @@ server failures are lookup errors; the two are kept apart in `DnsStatus`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import dns.rdatatype
 import dns.resolver
 
 from mailprobe.models import Nameserver
+from mailprobe.net.ipaddr import is_ip_literal
 
 
 class DnsStatus(StrEnum):
@@ -65,15 +65,6 @@ class HostAddresses:
     status: DnsStatus
     elapsed_ms: float
     detail: str = ""
-
-
-def is_ip_literal(text: str) -> bool:
-    """True if `text` is an IPv4 or IPv6 address rather than a name."""
-    try:
-        ipaddress.ip_address(text.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 class DnsClient:

@@ -25,7 +25,7 @@ import httpx
 from mailprobe import __version__
 from mailprobe.models import NetOptions
 from mailprobe.net.connect import resolve_route
-from mailprobe.net.dns import DnsClient, is_ip_literal
+from mailprobe.net.dns import DnsClient
 from mailprobe.net.failures import (
     AttemptFailure,
     ConnectFailed,
@@ -34,6 +34,7 @@ from mailprobe.net.failures import (
     ProtocolViolation,
     classify,
 )
+from mailprobe.net.ipaddr import is_ip_literal
 from mailprobe.net.tlsctx import strict_context
 
 #: Largest response body accepted, in bytes (after content decoding).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import warnings
 from pathlib import Path
 
 
@@ -28,10 +29,13 @@ def permissive_context() -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    try:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
-        ctx.set_ciphers("ALL:@SECLEVEL=0")
-    except (ssl.SSLError, ValueError):
-        # Some OpenSSL builds refuse these; the defaults still name most failures.
-        pass
+    with warnings.catch_warnings():
+        # Asking for TLS 1.0 is the point here: it lets us name "server only speaks TLS 1.0".
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.set_ciphers("ALL:@SECLEVEL=0")
+        except (ssl.SSLError, ValueError):
+            # Some OpenSSL builds refuse these; the defaults still name most failures.
+            pass
     return ctx

@@ -23,7 +23,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from mailprobe.errors import InvalidInputError
 from mailprobe.models import (
+    IMPLICIT_TLS_PORTS,
     CertProblem,
     FailedAttempt,
     LoginStatus,
@@ -75,25 +77,10 @@ _PROBLEM_TEXT = {
     ),
 }
 
-#: Standard ports for each protocol and security (RFC 8314, RFC 6409).
-STANDARD_PORTS: dict[tuple[Protocol, Security], int] = {
-    (Protocol.IMAP, Security.TLS): 993,
-    (Protocol.IMAP, Security.STARTTLS): 143,
-    (Protocol.IMAP, Security.PLAIN): 143,
-    (Protocol.POP3, Security.TLS): 995,
-    (Protocol.POP3, Security.STARTTLS): 110,
-    (Protocol.POP3, Security.PLAIN): 110,
-    (Protocol.SMTP, Security.TLS): 465,
-    (Protocol.SMTP, Security.STARTTLS): 587,
-    (Protocol.SMTP, Security.PLAIN): 25,
-}
-
-_IMPLICIT_TLS_PORTS = frozenset({993, 995, 465})
-
 
 def default_security(port: int) -> Security:
     """The security a port usually speaks: TLS on 993/995/465, else STARTTLS."""
-    return Security.TLS if port in _IMPLICIT_TLS_PORTS else Security.STARTTLS
+    return Security.TLS if port in IMPLICIT_TLS_PORTS else Security.STARTTLS
 
 
 async def probe_endpoint(
@@ -120,7 +107,7 @@ async def probe_endpoint(
     second connection of a successful TLS probe on testing TLS 1.0/1.1 acceptance.
 
     Never raises for network or server behaviour: every outcome is a `ProbeResult`.
-    Raises InvalidInputError for an unusable `sender_check`.
+    Raises InvalidInputError for an unusable `sender_check` or `net.ca_file`.
     """
     protocol = Protocol(protocol)
     security = Security(security)
@@ -143,34 +130,29 @@ async def probe_endpoint(
     strict = Plan(security, _strict_context(net.ca_file), verified=True, credentials=credentials)
     attempts: list[tuple[Plan, Observation]] = []
     weak: Observation | None = None
+    current = Observation()
     try:
         async with asyncio.timeout(timeouts.total):
-            first = Observation()
+            first = current
             attempts.append((strict, first))
             await runner.attempt(strict, first)
             retry = _retry_plan(strict, first)
             if retry is not None:
-                second = Observation()
-                attempts.append((retry, second))
-                await runner.attempt(retry, second)
+                current = Observation()
+                attempts.append((retry, current))
+                await runner.attempt(retry, current)
             elif check_weak_tls and first.failure is None and first.tls is not None:
                 weak_plan = Plan(security, legacy_context(), verified=False)
-                weak = Observation()
+                current = weak = Observation()
                 await runner.attempt(weak_plan, weak)
     except TimeoutError:
-        last = attempts[-1][1]
-        if last.failure is None and last.verdict is None:
-            last.failure = classify(TimeoutError())
-            last.notes.append(f"the probe hit its overall limit of {timeouts.total:g} s")
+        if current.failure is None and current.verdict is None:
+            current.failure = classify(TimeoutError())
+            current.notes.append(f"the probe hit its overall limit of {timeouts.total:g} s")
     total_ms = round((time.perf_counter() - start) * 1000, 1)
-    result = _compose(attempts, timeouts)
-    connections = sum(1 for _, obs in attempts if obs.connected)
-    if weak is not None:
-        connections += int(weak.connected)
-        version = weak.tls.version if weak.tls is not None else None
-        result = replace(result, weak_tls_checked=True, weak_tls_version=version)
-    elif result.tls is not None and result.tls.version in OLD_TLS_VERSIONS:
-        result = replace(result, weak_tls_checked=True, weak_tls_version=result.tls.version)
+    result = _with_weak_tls(_compose(attempts, timeouts), weak)
+    observed = [obs for _, obs in attempts] + ([weak] if weak is not None else [])
+    connections = sum(1 for obs in observed if obs.connected)
     result = replace(
         result,
         connections=connections,
@@ -179,10 +161,30 @@ async def probe_endpoint(
     return _scrub(result, credentials)
 
 
+def _with_weak_tls(result: ProbeResult, weak: Observation | None) -> ProbeResult:
+    """Record what the TLS 1.0/1.1 check (or a TLS 1.0-only server) showed."""
+    if weak is None:
+        if result.tls is not None and result.tls.version in OLD_TLS_VERSIONS:
+            return replace(result, weak_tls_checked=True, weak_tls_version=result.tls.version)
+        return result
+    version = weak.tls.version if weak.tls is not None else None
+    refused = (
+        weak.phase is ProbePhase.TLS
+        and weak.failure is not None
+        and weak.failure.kind is not FailureKind.TIMEOUT
+    )
+    return replace(
+        result, weak_tls_checked=version is not None or refused, weak_tls_version=version
+    )
+
+
 @functools.lru_cache(maxsize=8)
 def _strict_context(ca_file: Path | None) -> ssl.SSLContext:
-    # Loading the system CA store takes tens of milliseconds: do it once per CA file.
-    return strict_context(ca_file)
+    """The verifying context, cached: loading the CA store takes tens of milliseconds."""
+    try:
+        return strict_context(ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise InvalidInputError(f"cannot load the CA file {ca_file}: {exc}") from exc
 
 
 class _Runner:

@@ -30,6 +30,11 @@ from mailprobe.providerdb.model import (
 )
 
 _FORMAT = 1
+# Plain dict lookups: calling the enum classes costs more than the JSON parse itself.
+_PROTOCOLS = {m.value: m for m in Protocol}
+_SECURITY = {m.value: m for m in Security}
+_AUTH = {m.value: m for m in AuthMethod}
+_STATUS = {m.value: m for m in ProviderStatus}
 _MAX_CACHE = 32 * 1024 * 1024
 
 
@@ -63,16 +68,16 @@ def _provider(data: dict[str, Any], folder: Path) -> Provider:
     return Provider(
         id=data["id"],
         name=data["name"],
-        status=ProviderStatus(data["status"]),
+        status=_STATUS[data["status"]],
         domains=tuple(data["domains"]),
         servers=tuple(
             ServerEntry(
-                protocol=Protocol(s["protocol"]),
+                protocol=_PROTOCOLS[s["protocol"]],
                 host=s["host"],
                 port=int(s["port"]),
-                security=Security(s["security"]),
+                security=_SECURITY[s["security"]],
                 username=s["username"],
-                auth=tuple(AuthMethod(a) for a in s["auth"]),
+                auth=tuple(_AUTH[a] for a in s["auth"]),
             )
             for s in data["servers"]
         ),

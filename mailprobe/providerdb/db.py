@@ -129,9 +129,11 @@ def _normalise(name: str) -> str:
     text = name.strip().rstrip(".").lower()
     if text.isascii():
         return text
+    import idna  # only for the rare Unicode input; callers normally pass A-labels
+
     try:
-        return text.encode("idna").decode("ascii")
-    except UnicodeError:
+        return idna.encode(text, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError):
         return text
 
 

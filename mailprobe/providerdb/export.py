@@ -8,10 +8,13 @@ enough (parsing untrusted XML goes through defusedxml elsewhere).
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from mailprobe.models import Protocol, Security
 from mailprobe.providerdb.model import AuthMethod, Provider, ServerEntry
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 _SOCKET = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.PLAIN: "plain"}
 _AUTH = {
@@ -27,6 +30,8 @@ _AUTH = {
 
 
 def _server(parent: ET.Element, server: ServerEntry) -> None:
+    import xml.etree.ElementTree as ET
+
     tag = "outgoingServer" if server.protocol is Protocol.SMTP else "incomingServer"
     elem = ET.SubElement(parent, tag, type=str(server.protocol))
     ET.SubElement(elem, "hostname").text = server.host
@@ -45,6 +50,8 @@ def export_autoconfig(provider: Provider, domains: tuple[str, ...] | None = None
     custom domain); by default every exact domain is listed (wildcards cannot be).
     Incoming servers come first (IMAP before POP3), as Thunderbird expects.
     """
+    import xml.etree.ElementTree as ET  # loaded on demand: start-up time matters
+
     listed = domains if domains is not None else provider.exact_domains
     root = ET.Element("clientConfig", version="1.1")
     email = ET.SubElement(root, "emailProvider", id=listed[0] if listed else provider.id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -290,6 +289,8 @@ def provider_from_table(data: dict[str, Any], path: Path) -> Provider:
 
 def load_provider_file(path: Path) -> Provider:
     """Read and validate one provider TOML file, or raise ProviderDbError."""
+    import tomllib  # loaded on demand: a cached database never needs it
+
     try:
         with path.open("rb") as handle:
             raw = handle.read(_MAX_FILE + 1)

@@ -80,6 +80,7 @@ def _tls(tls: TlsInfo | None) -> dict[str, Any] | None:
         "cipher": tls.cipher,
         "verified": tls.verified,
         "verify_error": tls.verify_error,
+        "cert_problem": str(tls.cert_problem) if tls.cert_problem else None,
         "cert": _cert(tls.cert),
     }
 
@@ -128,6 +129,14 @@ def probe_to_json(probe: ProbeResult | None) -> dict[str, Any] | None:
         "detected_security": str(probe.detected_security) if probe.detected_security else None,
         "detected_protocol": str(probe.detected_protocol) if probe.detected_protocol else None,
         "connections": probe.connections,
+        "failed_phase": str(probe.failed_phase) if probe.failed_phase else None,
+        "failure_kind": probe.failure_kind,
+        "failed_attempts": [
+            {"ip": a.ip, "status": str(a.status), "reason": a.reason} for a in probe.failed_attempts
+        ],
+        "weak_tls_checked": probe.weak_tls_checked,
+        "weak_tls_version": probe.weak_tls_version,
+        "notes": list(probe.notes),
         "tls": _tls(probe.tls),
         "login": _login(probe.login),
     }
@@ -160,6 +169,10 @@ def source_to_json(outcome: SourceOutcome) -> dict[str, Any]:
         "elapsed_ms": outcome.elapsed_ms,
         "detail": outcome.detail,
         "candidates": len(outcome.candidates),
+        "not_offered": [
+            {"protocol": str(n.protocol), "security": str(n.security), "origin": n.origin}
+            for n in outcome.not_offered
+        ],
     }
 
 

@@ -12,6 +12,7 @@ from mailprobe.models import (
     ProbeResult,
     ProbeStatus,
     Protocol,
+    Provenance,
     Recommendation,
     Report,
     Security,
@@ -33,7 +34,7 @@ def _verified(rec: Recommendation) -> str:
     return "yes" if rec.verified else "NO"
 
 
-def _probe_cell(probe: ProbeResult | None) -> str:
+def _probe_cell(probe: ProbeResult | None, expected: Security) -> str:
     if probe is None:
         return ""
     text = str(probe.status)
@@ -43,7 +44,7 @@ def _probe_cell(probe: ProbeResult | None) -> str:
             text += " (cert not trusted)"
     elif probe.status is not ProbeStatus.OK and probe.reason:
         text += f": {probe.reason}"
-    if probe.detected_security is not None:
+    if probe.detected_security is not None and probe.detected_security is not expected:
         text += f" [port speaks {SECURITY_LABELS[probe.detected_security]}]"
     return text
 
@@ -110,14 +111,16 @@ def _recommended_table(report: Report) -> str:
     return tabulate(rows, headers=headers, tablefmt=_TABLE_FORMAT)
 
 
+def _provenance(p: Provenance) -> str:
+    text = str(p.source) + ("" if p.trusted else " (untrusted)")
+    return text if p.origin in ("", str(p.source)) else f"{text}: {p.origin}"
+
+
 def _candidates_table(candidates: tuple[ProbedCandidate, ...], probed: bool) -> str:
     rows = []
     for pc in candidates:
         s = pc.candidate.setting
-        origins = "; ".join(
-            f"{p.source}{'' if p.trusted else ' (untrusted)'}: {p.origin}"
-            for p in pc.candidate.sources
-        )
+        origins = "\n".join(_provenance(p) for p in pc.candidate.sources)
         row: list[object] = [
             PROTOCOL_LABELS[s.protocol],
             s.host,
@@ -127,7 +130,7 @@ def _candidates_table(candidates: tuple[ProbedCandidate, ...], probed: bool) -> 
         ]
         if probed:
             total = pc.probe.timings.total if pc.probe is not None else None
-            row += [_probe_cell(pc.probe), _ms(total)]
+            row += [_probe_cell(pc.probe, s.security), _ms(total)]
         rows.append(row)
     headers = ["service", "server", "port", "security", "sources"]
     if probed:
@@ -154,11 +157,7 @@ _SEVERITY_MARK = {Severity.ERROR: "ERROR", Severity.WARNING: "WARN", Severity.IN
 
 
 def _finding_lines(finding: Finding) -> list[str]:
-    where = ""
-    if finding.host:
-        where = f" [{finding.host}:{finding.port}]" if finding.port else f" [{finding.host}]"
-    label = f"{PROTOCOL_LABELS[finding.protocol]} " if finding.protocol else ""
-    lines = [f"  {_SEVERITY_MARK[finding.severity]:<5} {label}{finding.summary}{where}"]
+    lines = [f"  {_SEVERITY_MARK[finding.severity]:<5} {finding.summary}"]
     if finding.advice:
         lines.append(f"        -> {finding.advice}")
     return lines

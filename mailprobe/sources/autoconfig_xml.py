@@ -32,7 +32,7 @@ from mailprobe.models import (
     Security,
     ServerSetting,
 )
-from mailprobe.net.dns import is_ip_literal
+from mailprobe.net.ipaddr import is_ip_literal
 
 #: Largest file accepted, in bytes.
 MAX_CONFIG_BYTES = 1024 * 1024

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import dns.rdata
 
 from mailprobe.domains import mx_config_domains
+from mailprobe.errors import ProviderDbError
 from mailprobe.models import Candidate, Provenance, ProviderInfo, SourceId, SourceOutcome
 from mailprobe.net.dns import DnsStatus
 from mailprobe.sources.autoconfig import (
@@ -76,7 +77,11 @@ def _provider_match(
 ) -> tuple[ProviderInfo | None, tuple[Candidate, ...], str]:
     """The provider whose MX pattern matches the first matching host, as candidates."""
     for host in hosts:
-        provider = providers.by_mx(host)
+        try:
+            provider = providers.by_mx(host)
+        except ProviderDbError as exc:
+            first_line = str(exc).splitlines()[0] if str(exc) else "invalid"
+            return None, (), f"provider database not usable ({first_line})"
         if provider is None:
             continue
         info = provider.info()

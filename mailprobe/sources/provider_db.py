@@ -8,11 +8,15 @@ the resolver validated it with DNSSEC.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mailprobe.errors import ProviderDbError
 from mailprobe.models import Provenance, SourceId, SourceOutcome
-from mailprobe.net.dns import DnsAnswer, DnsStatus
-from mailprobe.providerdb import Provider
 from mailprobe.sources.base import SourceContext, candidates_from, empty, error, found, timeout
+
+if TYPE_CHECKING:
+    from mailprobe.net.dns import DnsAnswer
+    from mailprobe.providerdb import Provider
 
 SOURCE = SourceId.PROVIDER_DB
 
@@ -52,6 +56,8 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         return _by_domain(ctx, provider)
     if ctx.options.offline:
         return empty(SOURCE, f"{domain} is not in the bundled database (offline: MX not checked)")
+    from mailprobe.net.dns import DnsStatus  # only online runs load the DNS library
+
     answer = await ctx.dns.query(domain, "MX")
     if answer.status is DnsStatus.TIMEOUT:
         return timeout(SOURCE, f"{domain} is not in the database; {answer.detail}")
