@@ -24,11 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bedutil import running_bed  # noqa: E402
-from delayproxy import dns_delay_proxy, tcp_delay_proxy  # noqa: E402
+from bedutil import running_bed
+from delayproxy import dns_delay_proxy, tcp_delay_proxy
 
-from mailprobe.discovery import discover  # noqa: E402
-from mailprobe.models import (  # noqa: E402
+from mailprobe.discovery import discover
+from mailprobe.models import (
     ConnectTo,
     DiscoveryOptions,
     Nameserver,
@@ -36,7 +36,7 @@ from mailprobe.models import (  # noqa: E402
     SourceId,
     SourceStatus,
 )
-from testbed.info import BedInfo  # noqa: E402
+from testbed.info import BedInfo
 
 NETWORK_SOURCES = (
     SourceId.PROVIDER_DB,
@@ -67,8 +67,8 @@ async def slowed_discovery(bed: BedInfo, rtt: float, runs: int) -> None:
         net = NetOptions(
             nameservers=(Nameserver("127.0.0.1", dns_port),),
             connect_to=(
-                ConnectTo("", 443, "127.0.0.1", https_port),
-                ConnectTo("", 80, "127.0.0.1", http_port),
+                ConnectTo("", 443, "127.0.0.1", https_port.port),
+                ConnectTo("", 80, "127.0.0.1", http_port.port),
             ),
             ca_file=bed.ca_file,
             timeout=30.0,

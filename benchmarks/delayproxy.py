@@ -12,6 +12,7 @@ import contextlib
 import ipaddress
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import cast
 
 
@@ -49,14 +50,28 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
             writer.close()
 
 
+@dataclass
+class Proxy:
+    """A running proxy: where it listens and how many connections it accepted."""
+
+    port: int
+    connections: int = 0
+
+
 @contextlib.asynccontextmanager
 async def tcp_delay_proxy(
     upstream_port: int, rtt: float, upstream_host: str = "127.0.0.1"
-) -> AsyncIterator[int]:
-    """Serve on a free 127.0.0.1 port (yielded) and forward to the upstream with `rtt` added."""
+) -> AsyncIterator[Proxy]:
+    """Serve on a free 127.0.0.1 port and forward to the upstream with `rtt` added.
+
+    The yielded `Proxy` counts accepted connections (connections per endpoint, counted
+    on the server side of the client).
+    """
     _require_loopback(upstream_host)
+    proxy = Proxy(0)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        proxy.connections += 1
         await asyncio.sleep(rtt)  # the TCP handshake is a round trip too
         try:
             up_reader, up_writer = await asyncio.open_connection(upstream_host, upstream_port)
@@ -66,9 +81,9 @@ async def tcp_delay_proxy(
         await asyncio.gather(_pump(reader, up_writer, rtt / 2), _pump(up_reader, writer, rtt / 2))
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    proxy.port = server.sockets[0].getsockname()[1]
     try:
-        yield port
+        yield proxy
     finally:
         server.close()
         await server.wait_closed()
@@ -119,8 +134,8 @@ async def dns_delay_proxy(
     """UDP and TCP on the same free 127.0.0.1 port (yielded), each adding `rtt` to the NSD."""
     _require_loopback(upstream_host)
     loop = asyncio.get_running_loop()
-    async with tcp_delay_proxy(upstream_port, rtt, upstream_host) as tcp_port:
-        pass  # find a port number free for TCP, then bind UDP and TCP on it below
+    async with tcp_delay_proxy(upstream_port, rtt, upstream_host) as probe_port:
+        tcp_port = probe_port.port  # a port free for TCP; UDP and TCP are bound on it below
     relay = _UdpRelay((upstream_host, upstream_port), rtt / 2)
     transport, _ = await loop.create_datagram_endpoint(
         lambda: relay, local_addr=("127.0.0.1", tcp_port)

@@ -14,10 +14,6 @@ frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON
 __version__ = "0.1.0"
 
 from mailprobe.address import parse_address
-from mailprobe.check import CheckOptions
-from mailprobe.check import run_check as check
-from mailprobe.check import run_discover as discover_report
-from mailprobe.check import run_probe as probe_setting
 from mailprobe.discovery import discover
 from mailprobe.errors import (
     InternalError,
@@ -28,6 +24,10 @@ from mailprobe.errors import (
     ProviderDbError,
 )
 from mailprobe.exit_status import ExitStatus, exit_status_for
+from mailprobe.jobs import CheckOptions
+from mailprobe.jobs import run_check as check
+from mailprobe.jobs import run_discover as discover_report
+from mailprobe.jobs import run_probe as probe_setting
 from mailprobe.models import (
     Address,
     Candidate,

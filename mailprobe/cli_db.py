@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from tabulate import tabulate
 
 from mailprobe.errors import ProviderDbError
 from mailprobe.providerdb import (
@@ -105,6 +104,8 @@ def list_providers(
     if not found:
         _stop(f"no provider matches {text!r}", _EXIT_PROBLEMS)
     rows = [(p.id, p.name, p.status, _short_domains(p)) for p in found]
+    from tabulate import tabulate  # only table output needs it (start-up time counts)
+
     typer.echo(tabulate(rows, headers=["ID", "NAME", "STATUS", "DOMAINS"]))
 
 
@@ -125,6 +126,8 @@ def _render_show(provider: Provider) -> str:
             (s.protocol, s.host, s.port, s.security, s.username or "-", ", ".join(s.auth))
             for s in provider.servers
         ]
+        from tabulate import tabulate
+
         table = tabulate(rows, headers=["PROTOCOL", "HOST", "PORT", "SECURITY", "USER", "AUTH"])
         lines += ["", table]
     else:

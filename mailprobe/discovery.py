@@ -52,6 +52,18 @@ _SOURCE_MODULES: dict[SourceId, str] = {
     SourceId.GUESS: "mailprobe.sources.guess",
 }
 
+#: Sources needing only DNS start first, so their queries are in flight while the HTTP
+#: library loads for the others. Reports still list sources in SOURCE_ORDER.
+_START_ORDER: tuple[SourceId, ...] = (
+    SourceId.PROVIDER_DB,
+    SourceId.SRV,
+    SourceId.GUESS,
+    SourceId.MX,
+    SourceId.AUTOCONFIG,
+    SourceId.ISPDB,
+    SourceId.AUTODISCOVER,
+)
+
 #: Called with each source outcome as soon as it is known (for progress output).
 SourceObserver = Callable[[SourceOutcome], None]
 
@@ -66,11 +78,13 @@ def _elapsed_ms(start: float) -> float:
 
 
 async def _run_one(
-    source: SourceId, impl: Source, ctx: SourceContext, on_outcome: SourceObserver | None
+    source: SourceId, impl: Source | None, ctx: SourceContext, on_outcome: SourceObserver | None
 ) -> SourceOutcome:
     start = time.perf_counter()
     try:
-        outcome = await impl.run(ctx)
+        # Importing inside the task lets sources already waiting on the network overlap
+        # with the import of the next source's libraries.
+        outcome = await (impl or load_source(source)).run(ctx)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
@@ -109,13 +123,14 @@ async def run_sources(
     started = time.perf_counter()
     outcomes: dict[SourceId, SourceOutcome] = {}
     tasks: dict[SourceId, asyncio.Task[SourceOutcome]] = {}
-    for source in SOURCE_ORDER:
+    for source in _START_ORDER:
         reason = _skip_reason(source, ctx.options)
         if reason is not None:
             outcomes[source] = skipped(source, reason)
         else:
-            impl = impls.get(source) or load_source(source)
-            tasks[source] = asyncio.create_task(_run_one(source, impl, ctx, on_outcome))
+            tasks[source] = asyncio.create_task(
+                _run_one(source, impls.get(source), ctx, on_outcome)
+            )
     if tasks:
         remaining = max(0.0, deadline - time.monotonic())
         _done, pending = await asyncio.wait(tasks.values(), timeout=remaining)

@@ -10,12 +10,34 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import idna
+
 
 @cache
 def _psl() -> Any:
     from publicsuffixlist import PublicSuffixList
 
-    return PublicSuffixList()
+    # Rules are kept in their Unicode form only (A-label variants would double the
+    # parsing time); names are converted to Unicode before each query instead.
+    return PublicSuffixList(accept_encoded_idn=False)
+
+
+def _to_unicode(name: str) -> str:
+    if "xn--" not in name:
+        return name
+    try:
+        return idna.decode(name)
+    except (idna.IDNAError, UnicodeError):
+        return name
+
+
+def _to_ascii(name: str) -> str:
+    if name.isascii():
+        return name
+    try:
+        return idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return name
 
 
 def _clean(host: str) -> str:
@@ -31,8 +53,8 @@ def registrable_domain(host: str) -> str | None:
     name = _clean(host)
     if not name or ".." in name:
         return None
-    result = _psl().privatesuffix(name)
-    return str(result) if result else None
+    result = _psl().privatesuffix(_to_unicode(name))
+    return _to_ascii(str(result)).lower() if result else None
 
 
 def is_within(host: str, domain: str) -> bool:

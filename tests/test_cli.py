@@ -32,8 +32,15 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 @pytest.mark.parametrize(
     "address",
-    ["", "alice", "a@b@example.org", "al ice@example.org", "alice@" + "x" * 64 + ".org",
-     "alice@exa\x07mple.org", "alice@localhost"],
+    [
+        "",
+        "alice",
+        "a@b@example.org",
+        "al ice@example.org",
+        "alice@" + "x" * 64 + ".org",
+        "alice@exa\x07mple.org",
+        "alice@localhost",
+    ],
 )
 def test_invalid_address_gives_one_error_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], address: str

@@ -27,7 +27,7 @@ from mailprobe.models import (
 )
 from mailprobe.net.dns import DnsClient
 from mailprobe.probe import ProbeTimeouts, probe_endpoint
-from tests.faultservers import (
+from faultservers import (
     Behaviour,
     FaultCerts,
     Handler,

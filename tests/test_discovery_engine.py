@@ -65,8 +65,9 @@ async def test_candidates_named_by_several_sources_are_merged_with_all_provenanc
         FakeSource(SourceId.SRV, (IMAPS,), trusted=False),
         FakeSource(SourceId.AUTOCONFIG, (IMAPS, SMTP)),
     )
-    result = await discover("alice@example.org", _options(), providers=NO_PROVIDERS,
-                            implementations=impls)
+    result = await discover(
+        "alice@example.org", _options(), providers=NO_PROVIDERS, implementations=impls
+    )
     imap = [c for c in result.candidates if c.protocol is Protocol.IMAP]
     assert len(imap) == 1
     assert [p.source for p in imap[0].sources] == [SourceId.AUTOCONFIG, SourceId.SRV]
@@ -80,8 +81,9 @@ async def test_slow_source_is_cut_at_the_deadline_and_reported_as_timeout() -> N
         FakeSource(SourceId.SRV, (SMTP,), delay=0.01, trusted=False),
     )
     start = time.monotonic()
-    result = await discover("alice@example.org", _options(timeout=0.4),
-                            providers=NO_PROVIDERS, implementations=impls)
+    result = await discover(
+        "alice@example.org", _options(timeout=0.4), providers=NO_PROVIDERS, implementations=impls
+    )
     elapsed = time.monotonic() - start
     assert elapsed < 1.5
     by_source = {o.source: o for o in result.sources}
@@ -97,15 +99,17 @@ async def test_sources_run_concurrently_not_one_after_another() -> None:
         for s in (SourceId.AUTOCONFIG, SourceId.ISPDB, SourceId.SRV, SourceId.MX)
     ]
     start = time.monotonic()
-    await discover("alice@example.org", _options(), providers=NO_PROVIDERS,
-                   implementations=_impls(*slow))
+    await discover(
+        "alice@example.org", _options(), providers=NO_PROVIDERS, implementations=_impls(*slow)
+    )
     assert time.monotonic() - start < 0.9  # four 0.3 s sources in series would take 1.2 s
 
 
 async def test_a_source_that_raises_becomes_an_error_outcome() -> None:
     impls = _impls(FakeSource(SourceId.MX, boom=True))
-    result = await discover("alice@example.org", _options(), providers=NO_PROVIDERS,
-                            implementations=impls)
+    result = await discover(
+        "alice@example.org", _options(), providers=NO_PROVIDERS, implementations=impls
+    )
     mx = next(o for o in result.sources if o.source is SourceId.MX)
     assert mx.status is SourceStatus.ERROR
     assert "bug in source" in mx.detail
@@ -120,18 +124,21 @@ async def test_output_does_not_depend_on_which_source_finished_first() -> None:
         FakeSource(SourceId.SRV, (SMTP, IMAPS), delay=0.1, trusted=False),
         FakeSource(SourceId.AUTOCONFIG, (IMAPS, IMAP_STARTTLS), delay=0.0),
     )
-    a = await discover("alice@example.org", _options(), providers=NO_PROVIDERS,
-                       implementations=first)
-    b = await discover("alice@example.org", _options(), providers=NO_PROVIDERS,
-                       implementations=second)
+    a = await discover(
+        "alice@example.org", _options(), providers=NO_PROVIDERS, implementations=first
+    )
+    b = await discover(
+        "alice@example.org", _options(), providers=NO_PROVIDERS, implementations=second
+    )
     assert a.candidates == b.candidates
     assert [o.source for o in a.sources] == [o.source for o in b.sources]
 
 
 async def test_offline_runs_only_the_bundled_database() -> None:
     impls = _impls(FakeSource(SourceId.PROVIDER_DB, (IMAPS,)))
-    result = await discover("alice@example.org", _options(offline=True),
-                            providers=NO_PROVIDERS, implementations=impls)
+    result = await discover(
+        "alice@example.org", _options(offline=True), providers=NO_PROVIDERS, implementations=impls
+    )
     statuses = {o.source: o.status for o in result.sources}
     assert statuses.pop(SourceId.PROVIDER_DB) is SourceStatus.FOUND
     assert set(statuses.values()) == {SourceStatus.SKIPPED}
@@ -140,8 +147,9 @@ async def test_offline_runs_only_the_bundled_database() -> None:
 async def test_sources_option_skips_the_unselected_ones() -> None:
     impls = _impls(FakeSource(SourceId.SRV, (IMAPS,)), FakeSource(SourceId.ISPDB, (SMTP,)))
     options = _options(sources=frozenset({SourceId.SRV}))
-    result = await discover("alice@example.org", options, providers=NO_PROVIDERS,
-                            implementations=impls)
+    result = await discover(
+        "alice@example.org", options, providers=NO_PROVIDERS, implementations=impls
+    )
     ispdb = next(o for o in result.sources if o.source is SourceId.ISPDB)
     assert ispdb.status is SourceStatus.SKIPPED
     assert "--sources" in ispdb.detail
@@ -170,14 +178,44 @@ def test_ranking_prefers_trust_then_source_then_implicit_tls_then_standard_port(
 
 
 def test_merge_keeps_the_first_username_and_joins_auth_methods() -> None:
-    a = SourceOutcome(SourceId.PROVIDER_DB, SourceStatus.FOUND, 0, "", (
-        Candidate(ServerSetting(Protocol.SMTP, "smtp.example.org", 465, Security.TLS, "alice",
-                                ("password-cleartext",)),
-                  (Provenance(SourceId.PROVIDER_DB, "db", True),)),))
-    b = SourceOutcome(SourceId.AUTOCONFIG, SourceStatus.FOUND, 0, "", (
-        Candidate(ServerSetting(Protocol.SMTP, "SMTP.example.org.", 465, Security.TLS,
-                                "alice@example.org", ("oauth2",)),
-                  (Provenance(SourceId.AUTOCONFIG, "https://x", True),)),))
+    a = SourceOutcome(
+        SourceId.PROVIDER_DB,
+        SourceStatus.FOUND,
+        0,
+        "",
+        (
+            Candidate(
+                ServerSetting(
+                    Protocol.SMTP,
+                    "smtp.example.org",
+                    465,
+                    Security.TLS,
+                    "alice",
+                    ("password-cleartext",),
+                ),
+                (Provenance(SourceId.PROVIDER_DB, "db", True),),
+            ),
+        ),
+    )
+    b = SourceOutcome(
+        SourceId.AUTOCONFIG,
+        SourceStatus.FOUND,
+        0,
+        "",
+        (
+            Candidate(
+                ServerSetting(
+                    Protocol.SMTP,
+                    "SMTP.example.org.",
+                    465,
+                    Security.TLS,
+                    "alice@example.org",
+                    ("oauth2",),
+                ),
+                (Provenance(SourceId.AUTOCONFIG, "https://x", True),),
+            ),
+        ),
+    )
     (merged,) = merge_candidates([b, a])
     assert merged.setting.username == "alice"
     assert merged.setting.auth == ("password-cleartext", "oauth2")
@@ -188,5 +226,6 @@ async def test_invalid_address_raises_before_any_source_runs() -> None:
     from mailprobe.errors import InvalidAddressError
 
     with pytest.raises(InvalidAddressError):
-        await discover("not-an-address", _options(), providers=NO_PROVIDERS,
-                       implementations=_impls())
+        await discover(
+            "not-an-address", _options(), providers=NO_PROVIDERS, implementations=_impls()
+        )

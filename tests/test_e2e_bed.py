@@ -240,7 +240,13 @@ def test_probe_fills_in_missing_port_and_mode(
     capsys: pytest.CaptureFixture[str], bed_args: list[str]
 ) -> None:
     code, doc, _ = _json(
-        capsys, "probe", "smtp.mailprobe.test", "--protocol", "smtp", "--json", *_probe_args(bed_args)
+        capsys,
+        "probe",
+        "smtp.mailprobe.test",
+        "--protocol",
+        "smtp",
+        "--json",
+        *_probe_args(bed_args),
     )
     assert {(c["port"], c["security"]) for c in doc["candidates"]} == {
         (465, "tls"),

@@ -27,6 +27,14 @@ def test_importing_the_package_loads_no_network_library() -> None:
         "import sys, mailprobe; "
         "print(','.join(m for m in ('httpx', 'dns.resolver', 'cryptography') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""
+
+
+def test_no_exported_name_is_shadowed_by_a_submodule() -> None:
+    import importlib.util
+
+    clashes = [n for n in mailprobe.__all__ if importlib.util.find_spec(f"mailprobe.{n}")]
+    assert clashes == []

@@ -42,8 +42,12 @@ def test_connect_to_parses_curl_syntax_including_ipv6_and_wildcards() -> None:
 
 
 def test_connect_to_rule_routes_only_matching_host_and_port() -> None:
-    net = NetOptions(connect_to=(parse_connect_to("imap.example.org:993:127.0.0.2:1"),
-                                 parse_connect_to(":443:127.0.0.1:8443")))
+    net = NetOptions(
+        connect_to=(
+            parse_connect_to("imap.example.org:993:127.0.0.2:1"),
+            parse_connect_to(":443:127.0.0.1:8443"),
+        )
+    )
     assert net.route("IMAP.example.org.", 993) == ("127.0.0.2", 1)
     assert net.route("imap.example.org", 143) is None
     assert net.route("anything.test", 443) == ("127.0.0.1", 8443)
@@ -57,7 +61,9 @@ def test_connect_to_rejects_malformed_rules(text: str) -> None:
 
 def test_sources_accepts_comma_lists_and_rejects_unknown_names() -> None:
     assert parse_sources(["srv,autoconfig", "mx"]) == {
-        SourceId.SRV, SourceId.AUTOCONFIG, SourceId.MX
+        SourceId.SRV,
+        SourceId.AUTOCONFIG,
+        SourceId.MX,
     }
     with pytest.raises(InvalidOptionError, match="unknown source 'dns'"):
         parse_sources(["dns"])

@@ -92,6 +92,12 @@ def test_major_providers_resolve_by_domain(db: ProviderDb, domain: str, provider
     assert provider.id == provider_id
 
 
+def test_a_unicode_domain_finds_its_a_label_entry(db: ProviderDb) -> None:
+    provider = db.by_domain("\u5927\u6865.com")  # stored as xn--pssq86a.com
+    assert provider is not None
+    assert provider.id == "inter-corporate"
+
+
 def test_unknown_and_reserved_domains_have_no_provider(db: ProviderDb) -> None:
     assert db.by_domain("no-such-provider.invalid") is None
     for reserved in ("example.com", "example.org", "example.net"):

@@ -16,9 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+if "httpx" not in sys.modules:
+    # httpx imports its optional command-line client (click and rich, ~70 ms) whenever
+    # click happens to be installed; mailprobe never uses it, so that import is blocked.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 import httpx
 

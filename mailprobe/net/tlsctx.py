@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import ssl
 import warnings
 from pathlib import Path
 
+from mailprobe.errors import InvalidInputError
 
+
+@functools.lru_cache(maxsize=8)
 def strict_context(ca_file: Path | None = None) -> ssl.SSLContext:
     """A verifying client context: system CA store, plus `ca_file` when given.
 
     Verifies the chain and the host name; TLS 1.2 is the floor because anything older is
-    reported as a weakness rather than silently accepted.
+    reported as a weakness rather than silently accepted. Cached per CA file (loading the
+    system store takes tens of milliseconds) and shared: callers must not modify it.
+    Raises InvalidInputError when `ca_file` cannot be read as PEM certificates.
     """
     ctx = ssl.create_default_context()
     if ca_file is not None:
-        ctx.load_verify_locations(cafile=str(ca_file))
+        try:
+            ctx.load_verify_locations(cafile=str(ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise InvalidInputError(f"cannot load the CA file {ca_file}: {exc}") from None
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     return ctx
 

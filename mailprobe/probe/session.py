@@ -17,13 +17,9 @@ asking whether the server still accepts TLS 1.0/1.1.
 from __future__ import annotations
 
 import asyncio
-import functools
-import ssl
 import time
 from dataclasses import replace
-from pathlib import Path
 
-from mailprobe.errors import InvalidInputError
 from mailprobe.models import (
     IMPLICIT_TLS_PORTS,
     CertProblem,
@@ -127,7 +123,7 @@ async def probe_endpoint(
         credentials=credentials,
     )
     start = time.perf_counter()
-    strict = Plan(security, _strict_context(net.ca_file), verified=True, credentials=credentials)
+    strict = Plan(security, strict_context(net.ca_file), verified=True, credentials=credentials)
     attempts: list[tuple[Plan, Observation]] = []
     weak: Observation | None = None
     current = Observation()
@@ -176,15 +172,6 @@ def _with_weak_tls(result: ProbeResult, weak: Observation | None) -> ProbeResult
     return replace(
         result, weak_tls_checked=version is not None or refused, weak_tls_version=version
     )
-
-
-@functools.lru_cache(maxsize=8)
-def _strict_context(ca_file: Path | None) -> ssl.SSLContext:
-    """The verifying context, cached: loading the CA store takes tens of milliseconds."""
-    try:
-        return strict_context(ca_file)
-    except (OSError, ssl.SSLError) as exc:
-        raise InvalidInputError(f"cannot load the CA file {ca_file}: {exc}") from exc
 
 
 class _Runner:

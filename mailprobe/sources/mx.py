@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import dns.rdata
 
-from mailprobe.domains import mx_config_domains
+from mailprobe.domains import is_within, mx_config_domains
 from mailprobe.errors import ProviderDbError
 from mailprobe.models import Candidate, Provenance, ProviderInfo, SourceId, SourceOutcome
 from mailprobe.net.dns import DnsStatus
@@ -66,6 +66,8 @@ def lookup_domains(hosts: Iterable[str], own_domain: str) -> tuple[str, ...]:
     own = own_domain.rstrip(".").lower()
     found: list[str] = []
     for host in hosts:
+        if is_within(host, own):
+            continue  # autoconfig and ispdb already ask the address's own domain
         for domain in mx_config_domains(host):
             if domain != own and domain not in found:
                 found.append(domain)

@@ -143,6 +143,122 @@ def _may_send_password(candidate: Candidate) -> tuple[bool, str]:
     return False, "not attempted: this host was learned only from an untrusted source"
 
 
+class Prober:
+    """Starts at most one probe per endpoint, within the connection limits and deadline.
+
+    Probes may be started while discovery is still running (`start`), then collected for
+    the final, merged candidate list (`collect`): a probe is keyed by its endpoint, so the
+    result does not depend on which source named the endpoint first.
+    """
+
+    def __init__(
+        self,
+        options: CheckOptions,
+        dns: DnsClient,
+        deadline: float,
+        on_probe: ProbeObserver | None = None,
+        default_username: str | None = None,
+    ) -> None:
+        self._options = options
+        self._dns = dns
+        self._deadline = deadline
+        self._on_probe = on_probe
+        self._default_username = default_username
+        self._global_limit = asyncio.Semaphore(max(1, options.max_connections))
+        self._host_limits: dict[str, asyncio.Semaphore] = {}
+        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Task[ProbeResult]] = {}
+
+    def start(self, candidate: Candidate) -> None:
+        """Start probing `candidate`'s endpoint unless a probe of it already started."""
+        key = candidate.setting.endpoint
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.create_task(self._probe(candidate))
+
+    def _credentials(self, candidate: Candidate) -> tuple[Credentials | None, str]:
+        credentials = self._options.credentials
+        if credentials is None:
+            return None, ""
+        allowed, refusal = _may_send_password(candidate)
+        if not allowed:
+            return None, refusal
+        if not self._options.username_override:
+            username = candidate.setting.username or self._default_username or credentials.username
+            credentials = replace(credentials, username=username)
+        return credentials, ""
+
+    def _sender(self, credentials: Credentials | None) -> str | None:
+        if credentials is None or not self._options.sender_check:
+            return None
+        for sender in (self._default_username, credentials.username):
+            if sender and "@" in sender:
+                return sender
+        return None
+
+    async def _probe(self, candidate: Candidate) -> ProbeResult:
+        from mailprobe.probe import ProbeTimeouts, probe_endpoint
+
+        setting = candidate.setting
+        host_limit = self._host_limits.setdefault(
+            setting.host.lower().rstrip("."),
+            asyncio.Semaphore(max(1, self._options.per_host_connections)),
+        )
+        credentials, refusal = self._credentials(candidate)
+        async with self._global_limit, host_limit:
+            remaining = max(0.5, self._deadline - time.monotonic())
+            if self._on_probe is not None:
+                self._on_probe(candidate, None)
+            result = await probe_endpoint(
+                setting.protocol,
+                setting.host,
+                setting.port,
+                setting.security,
+                dns=self._dns,
+                net=self._options.discovery.net,
+                timeouts=ProbeTimeouts.within(remaining),
+                credentials=credentials,
+                allow_plaintext_login=self._options.allow_plaintext_login,
+                sender_check=self._sender(credentials),
+            )
+        if refusal and result.login is None:
+            result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))
+        if self._on_probe is not None:
+            self._on_probe(candidate, result)
+        return result
+
+    async def collect(self, candidates: Sequence[Candidate]) -> list[ProbedCandidate]:
+        """Probe every candidate (reusing started probes); results in `candidates` order.
+
+        A probe still running at the deadline is cancelled and reported as a timeout.
+        """
+        for candidate in candidates:
+            self.start(candidate)
+        tasks = [self._tasks[c.setting.endpoint] for c in candidates]
+        if tasks:
+            remaining = max(0.0, self._deadline - time.monotonic())
+            _done, pending = await asyncio.wait(tasks, timeout=remaining + 0.5)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        results: list[ProbedCandidate] = []
+        for candidate, task in zip(candidates, tasks, strict=True):
+            if task.cancelled():
+                probe = ProbeResult(ProbeStatus.TIMEOUT, "no result within the overall deadline")
+            else:
+                probe = task.result()
+            results.append(ProbedCandidate(candidate, probe))
+        return results
+
+    async def cancel_unused(self, candidates: Sequence[Candidate]) -> None:
+        """Stop probes of endpoints that did not make it into `candidates`."""
+        wanted = {c.setting.endpoint for c in candidates}
+        stray = [t for k, t in self._tasks.items() if k not in wanted]
+        for task in stray:
+            task.cancel()
+        if stray:
+            await asyncio.gather(*stray, return_exceptions=True)
+
+
 async def probe_candidates(
     candidates: Sequence[Candidate],
     options: CheckOptions,
@@ -151,73 +267,9 @@ async def probe_candidates(
     on_probe: ProbeObserver | None = None,
     default_username: str | None = None,
 ) -> list[ProbedCandidate]:
-    """Probe each candidate once, concurrently within the connection limits and deadline.
-
-    The result keeps the order of `candidates`; a probe still running at the deadline is
-    reported as a timeout.
-    """
-    from mailprobe.probe import ProbeTimeouts, probe_endpoint
-
-    global_limit = asyncio.Semaphore(max(1, options.max_connections))
-    host_limits: dict[str, asyncio.Semaphore] = {}
-    net = options.discovery.net
-
-    async def one(candidate: Candidate) -> ProbeResult:
-        setting = candidate.setting
-        host_key = setting.host.lower().rstrip(".")
-        host_limit = host_limits.setdefault(
-            host_key, asyncio.Semaphore(max(1, options.per_host_connections))
-        )
-        credentials = options.credentials
-        refusal = ""
-        if credentials is not None:
-            allowed, refusal = _may_send_password(candidate)
-            if not allowed:
-                credentials = None
-            elif not options.username_override:
-                username = setting.username or default_username or credentials.username
-                credentials = replace(credentials, username=username)
-        sender = default_username if default_username and "@" in default_username else None
-        if sender is None and credentials is not None and "@" in credentials.username:
-            sender = credentials.username
-        async with global_limit, host_limit:
-            remaining = max(0.5, deadline - time.monotonic())
-            if on_probe is not None:
-                on_probe(candidate, None)
-            result = await probe_endpoint(
-                setting.protocol,
-                setting.host,
-                setting.port,
-                setting.security,
-                dns=dns,
-                net=net,
-                timeouts=ProbeTimeouts.within(remaining),
-                credentials=credentials,
-                allow_plaintext_login=options.allow_plaintext_login,
-                sender_check=(sender if credentials and options.sender_check and sender else None),
-            )
-        if refusal and options.credentials is not None and result.login is None:
-            result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))
-        if on_probe is not None:
-            on_probe(candidate, result)
-        return result
-
-    tasks = [asyncio.create_task(one(c)) for c in candidates]
-    if tasks:
-        remaining = max(0.0, deadline - time.monotonic())
-        _done, pending = await asyncio.wait(tasks, timeout=remaining + 0.5)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-    results: list[ProbedCandidate] = []
-    for candidate, task in zip(candidates, tasks, strict=True):
-        if task.cancelled():
-            probe = ProbeResult(ProbeStatus.TIMEOUT, "no result within the overall deadline")
-        else:
-            probe = task.result()
-        results.append(ProbedCandidate(candidate, probe))
-    return results
+    """Probe each candidate once, concurrently within the connection limits and deadline."""
+    prober = Prober(options, dns, deadline, on_probe, default_username)
+    return await prober.collect(candidates)
 
 
 def _keep(pc: ProbedCandidate) -> bool:
@@ -250,18 +302,28 @@ async def run_check(
     deadline = start + net.timeout
     resolver = dns or DnsClient(net.nameservers, timeout=min(net.timeout, 5.0))
     parsed = address if isinstance(address, Address) else parse_address(address)
+    prober = Prober(opts, resolver, deadline, on_probe, default_username=parsed.text)
+
+    def source_done(outcome: SourceOutcome) -> None:
+        if on_outcome is not None:
+            on_outcome(outcome)
+        # Probe what a source named while the others are still working. Guesses wait for
+        # the merge (they are dropped where a real source answers), and so does anything
+        # that may receive a password (trust is only known once all sources are in).
+        if outcome.source is not SourceId.GUESS and opts.credentials is None:
+            for candidate in outcome.candidates:
+                prober.start(candidate)
+
     result = await discover(
         parsed,
         opts.discovery,
         providers=providers,
         dns=resolver,
-        on_outcome=on_outcome,
+        on_outcome=source_done,
         deadline=start + net.timeout * DISCOVERY_SHARE,
     )
-    chosen = list(result.candidates)
-    probed = await probe_candidates(
-        chosen, opts, resolver, deadline, on_probe, default_username=parsed.text
-    )
+    probed = await prober.collect(result.candidates)
+    await prober.cancel_unused(result.candidates)
     kept = [pc for pc in probed if _keep(pc)]
     findings: list[Finding] = list(diagnose_discovery(result))
     for pc in kept:
