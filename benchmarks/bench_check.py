@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bedutil import REPO, running_bed
 from delayproxy import Proxy, dns_delay_proxy, tcp_delay_proxy
-
 from testbed.info import BedInfo
 
 ADDRESS = "alice@mailprobe.test"

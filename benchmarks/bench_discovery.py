@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bedutil import running_bed
 from delayproxy import dns_delay_proxy, tcp_delay_proxy
-
 from mailprobe.discovery import discover
 from mailprobe.models import (
     ConnectTo,

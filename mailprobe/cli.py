@@ -300,7 +300,11 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 def _setup_logging(debug: bool) -> None:
     _state["debug"] = debug
     if debug:
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.DEBUG,
+            stream=sys.stderr,
+            format="%(relativeCreated)7.0f ms %(name)s: %(message)s",
+        )
         # Library chatter that could echo request bodies stays at INFO.
         for noisy in ("httpcore", "hpack", "asyncio"):
             logging.getLogger(noisy).setLevel(logging.INFO)

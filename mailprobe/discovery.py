@@ -94,6 +94,14 @@ async def _run_one(
             source, SourceStatus.ERROR, 0.0, f"internal error: {classify(exc).reason}"
         )
     outcome = replace(outcome, elapsed_ms=_elapsed_ms(start))
+    log.debug(
+        "source %s: %s in %.0f ms, %d candidate(s): %s",
+        source,
+        outcome.status,
+        outcome.elapsed_ms,
+        len(outcome.candidates),
+        outcome.detail,
+    )
     if on_outcome is not None:
         on_outcome(outcome)
     return outcome

@@ -8,6 +8,7 @@ discovery. Credentials go only to endpoints that a trusted source or the user na
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.probe import Credentials
     from mailprobe.providerdb import ProviderDb
+
+log = logging.getLogger("mailprobe.jobs")
 
 #: Share of the deadline discovery may use in `check`, so probes keep time of their own.
 DISCOVERY_SHARE = 0.5
@@ -205,6 +208,15 @@ class Prober:
         credentials, refusal = self._credentials(candidate)
         async with self._global_limit, host_limit:
             remaining = max(0.5, self._deadline - time.monotonic())
+            log.debug(
+                "probe %s %s:%s %s: start (login %s, %.1f s left)",
+                setting.protocol,
+                setting.host,
+                setting.port,
+                setting.security,
+                "yes" if credentials is not None else "no",
+                remaining,
+            )
             if self._on_probe is not None:
                 self._on_probe(candidate, None)
             result = await probe_endpoint(
@@ -221,6 +233,17 @@ class Prober:
             )
         if refusal and result.login is None:
             result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))
+        log.debug(
+            "probe %s %s:%s %s: %s %s (%s ms, %d connection(s))",
+            setting.protocol,
+            setting.host,
+            setting.port,
+            setting.security,
+            result.status,
+            result.reason,
+            result.timings.total,
+            result.connections,
+        )
         if self._on_probe is not None:
             self._on_probe(candidate, result)
         return result

@@ -6,8 +6,6 @@ import asyncio
 import time
 
 import httpx
-from test_autoconfig_xml import BILLION_LAUGHS, FULL
-from test_http_fakeweb import FakeWeb, context
 
 from mailprobe.models import (
     DiscoveryOptions,
@@ -22,6 +20,8 @@ from mailprobe.models import (
 from mailprobe.net.http import MAX_BODY
 from mailprobe.sources import autoconfig
 from mailprobe.sources.autoconfig import autoconfig_urls
+from test_autoconfig_xml import BILLION_LAUGHS, FULL
+from test_http_fakeweb import FakeWeb, context
 
 ADDRESS = "alice@example.org"
 SUB = "https://autoconfig.example.org/mail/config-v1.1.xml"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import httpx
-from test_autodiscover_xml import SETTINGS
-from test_http_fakeweb import FakeWeb, context
 
 from mailprobe.models import (
     DiscoveryOptions,
@@ -19,6 +17,8 @@ from mailprobe.models import (
 )
 from mailprobe.sources import autodiscover
 from mailprobe.sources.autodiscover import json_url, pox_urls
+from test_autodiscover_xml import SETTINGS
+from test_http_fakeweb import FakeWeb, context
 
 ADDRESS = "alice@example.org"
 SUB_POX, ROOT_POX = pox_urls("example.org")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from test_autoconfig_bed import bed_context
-
 from mailprobe.models import Protocol, Provenance, Security, SourceId, SourceStatus
 from mailprobe.sources import autodiscover
+from test_autoconfig_bed import bed_context
 from testbed import BedInfo
 
 DOMAIN = "exchange.mailprobe.test"

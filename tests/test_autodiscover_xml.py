@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from defusedxml import ElementTree as SafeET
-from test_autoconfig_xml import BILLION_LAUGHS
 
 from mailprobe.models import Protocol, Security, ServerSetting
 from mailprobe.sources.autodiscover_xml import (
@@ -15,6 +14,7 @@ from mailprobe.sources.autodiscover_xml import (
     parse_pox,
     pox_request,
 )
+from test_autoconfig_xml import BILLION_LAUGHS
 
 NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 

@@ -12,21 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from mailprobe.diagnose import FindingId, diagnose_probe
-from mailprobe.models import (
-    Candidate,
-    ConnectTo,
-    Finding,
-    NetOptions,
-    Protocol,
-    Provenance,
-    Security,
-    ServerSetting,
-    Severity,
-    SourceId,
-)
-from mailprobe.net.dns import DnsClient
-from mailprobe.probe import ProbeTimeouts, probe_endpoint
 from faultservers import (
     Behaviour,
     FaultCerts,
@@ -42,6 +27,21 @@ from faultservers import (
     smtp_server,
     tarpit,
 )
+from mailprobe.diagnose import FindingId, diagnose_probe
+from mailprobe.models import (
+    Candidate,
+    ConnectTo,
+    Finding,
+    NetOptions,
+    Protocol,
+    Provenance,
+    Security,
+    ServerSetting,
+    Severity,
+    SourceId,
+)
+from mailprobe.net.dns import DnsClient
+from mailprobe.probe import ProbeTimeouts, probe_endpoint
 
 IMAP, POP3, SMTP = Protocol.IMAP, Protocol.POP3, Protocol.SMTP
 TLS, STARTTLS = Security.TLS, Security.STARTTLS

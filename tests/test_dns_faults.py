@@ -7,8 +7,8 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from dnsfaults import Behaviour, Fault, FaultDns, Records, free_udp_port
 
+from dnsfaults import Behaviour, Fault, FaultDns, Records, free_udp_port
 from mailprobe.models import Nameserver
 from mailprobe.net.dns import DnsClient, DnsStatus
 

@@ -6,7 +6,6 @@ import time
 from collections.abc import Mapping
 
 from dnsfaults import Behaviour, Fault, FaultDns, Records, source_context
-
 from mailprobe.models import Protocol, Provenance, Security, SourceId, SourceOutcome, SourceStatus
 from mailprobe.sources import guess
 

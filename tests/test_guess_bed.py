@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dnsfaults import source_context
-
 from mailprobe.models import Nameserver, Protocol, SourceOutcome, SourceStatus
 from mailprobe.sources import guess
 from testbed import BedInfo

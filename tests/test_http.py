@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_http_fakeweb import FakeDns, FakeWeb, chunks, fetcher, gzip_bomb
 
 from mailprobe import __version__
 from mailprobe.models import ConnectTo, NetOptions
 from mailprobe.net.failures import FailureKind
 from mailprobe.net.http import MAX_BODY, MAX_REDIRECTS, HttpFetcher
+from test_http_fakeweb import FakeDns, FakeWeb, chunks, fetcher, gzip_bomb
 from testbed.certs import CertPair, make_ca, make_leaf
 
 HOSTS = {

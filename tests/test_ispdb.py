@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from test_autoconfig_xml import FULL
-from test_http_fakeweb import FakeWeb, context
-
 from mailprobe.models import (
     DEFAULT_ISPDB_URL,
     DiscoveryOptions,
@@ -16,6 +13,8 @@ from mailprobe.models import (
 )
 from mailprobe.sources import ispdb
 from mailprobe.sources.ispdb import ispdb_url
+from test_autoconfig_xml import FULL
+from test_http_fakeweb import FakeWeb, context
 
 BASE = "https://ispdb.test/v1.1/"
 HOSTS = {"ispdb.test": ["192.0.2.20"], "autoconfig.thunderbird.net": ["192.0.2.21"]}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from test_autoconfig_bed import bed_context
-
 from mailprobe.models import Provenance, SourceId, SourceStatus
 from mailprobe.sources import ispdb
+from test_autoconfig_bed import bed_context
 from testbed import BedInfo
 
 M = "mailprobe.test"

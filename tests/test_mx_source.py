@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dns.rdata
 import pytest
-from test_autoconfig_xml import FULL
-from test_http_fakeweb import FakeDns, FakeWeb, context
 
 from mailprobe.domains import is_within, mx_config_domains, registrable_domain
 from mailprobe.models import (
@@ -24,6 +22,8 @@ from mailprobe.net.dns import DnsAnswer, DnsStatus
 from mailprobe.providerdb import Provider, ProviderDb, ServerEntry
 from mailprobe.sources import mx
 from mailprobe.sources.mx import lookup_domains, mx_hosts
+from test_autoconfig_xml import FULL
+from test_http_fakeweb import FakeDns, FakeWeb, context
 
 DOMAIN = "customer.example"
 ISPDB = "https://ispdb.test/v1.1/"

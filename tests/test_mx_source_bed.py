@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from test_autoconfig_bed import bed_context
-
 from mailprobe.models import (
     Protocol,
     Provenance,
@@ -14,6 +12,7 @@ from mailprobe.models import (
 )
 from mailprobe.providerdb import Provider, ProviderDb, ServerEntry
 from mailprobe.sources import mx
+from test_autoconfig_bed import bed_context
 from testbed import BedInfo
 
 M = "mailprobe.test"

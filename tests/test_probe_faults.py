@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
+
 from faultservers import (
     Behaviour,
     FaultCerts,
@@ -31,7 +32,6 @@ from faultservers import (
     smtp_server,
     tarpit,
 )
-
 from mailprobe.errors import InvalidInputError
 from mailprobe.models import (
     CertProblem,

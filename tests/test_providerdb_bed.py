@@ -3,11 +3,10 @@ Google is recognised through the bundled database's MX patterns."""
 
 from __future__ import annotations
 
-from test_autoconfig_bed import bed_context
-
 from mailprobe.models import SourceStatus
 from mailprobe.providerdb import ProviderDb
 from mailprobe.sources import provider_db
+from test_autoconfig_bed import bed_context
 from testbed import BedInfo
 
 

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 import dns.rdata
 import pytest
 from dns.rdtypes.IN.SRV import SRV
-from dnsfaults import Behaviour, Fault, FaultDns, Records, source_context
 
+from dnsfaults import Behaviour, Fault, FaultDns, Records, source_context
 from mailprobe.models import (
     NotOffered,
     Protocol,
