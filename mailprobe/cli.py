@@ -313,7 +313,19 @@ def _setup_logging(debug: bool) -> None:
 # --------------------------------------------------------------------------- commands
 
 
-@app.command()
+_CHECK_EXAMPLES = """Examples:
+
+  mailprobe alice@example.org    (discover and test everything)
+
+  mailprobe check alice@example.org --json    (the report for scripts)
+
+  mailprobe check alice@example.org --login    (asks for the password)
+
+  mailprobe check alice@example.org --fail-on warning    (for CI)
+"""
+
+
+@app.command(epilog=_CHECK_EXAMPLES)
 def check(
     address: Annotated[str, typer.Argument(help="The e-mail address, e.g. alice@example.org.")],
     json_out: JsonOpt = False,
@@ -378,7 +390,16 @@ def check(
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
 
-@app.command()
+@app.command(
+    epilog="""Examples:
+
+  mailprobe discover alice@example.org
+
+  mailprobe discover you@gmail.com --offline    (bundled database only)
+
+  mailprobe discover alice@example.org --sources srv,autoconfig --json
+"""
+)
 def discover(
     address: Annotated[str, typer.Argument(help="The e-mail address, e.g. alice@example.org.")],
     json_out: JsonOpt = False,
@@ -423,7 +444,16 @@ def discover(
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
 
-@app.command()
+@app.command(
+    epilog="""Examples:
+
+  mailprobe probe mail.example.org:993    (IMAP over SSL/TLS, from the port)
+
+  mailprobe probe mail.example.org -p smtp    (tries ports 465 and 587)
+
+  mailprobe probe mail.example.org:587 -s tls    (says 587 wants STARTTLS)
+"""
+)
 def probe(
     server: Annotated[
         str, typer.Argument(metavar="HOST[:PORT]", help="The server as a user typed it.")
@@ -490,7 +520,14 @@ def probe(
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
 
-@app.command()
+@app.command(
+    epilog="""Examples:
+
+  mailprobe scan addresses.txt > results.jsonl
+
+  printf 'example.org\nalice@example.net\n' | mailprobe scan - --probe
+"""
+)
 def scan(
     file: Annotated[
         str, typer.Argument(metavar="[FILE|-]", help="One address or domain per line; - is stdin.")

@@ -17,6 +17,7 @@ from mailprobe.models import (
     Report,
     Security,
     Severity,
+    SourceStatus,
 )
 
 SECURITY_LABELS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "none"}
@@ -65,7 +66,8 @@ def _verdicts(report: Report) -> list[str]:
         rec = report.recommended.get(protocol)
         label = PROTOCOL_LABELS[protocol]
         if rec is None:
-            lines.append(f"  {label:<5} no settings found")
+            if report.address is not None:  # a single-server probe asks about one service
+                lines.append(f"  {label:<5} no settings found")
             continue
         s = rec.candidate.setting
         where = f"{s.host}:{s.port} {SECURITY_LABELS[s.security]}"
@@ -113,7 +115,8 @@ def _recommended_table(report: Report) -> str:
 
 def _provenance(p: Provenance) -> str:
     text = str(p.source) + ("" if p.trusted else " (untrusted)")
-    return text if p.origin in ("", str(p.source)) else f"{text}: {p.origin}"
+    origin = p.origin.removeprefix(f"{p.source}:")
+    return text if origin in ("", str(p.source)) else f"{text}: {origin}"
 
 
 def _candidates_table(candidates: tuple[ProbedCandidate, ...], probed: bool) -> str:
@@ -144,7 +147,14 @@ def _candidates_table(candidates: tuple[ProbedCandidate, ...], probed: bool) -> 
 
 
 def _sources_table(report: Report) -> str:
-    rows = [[str(o.source), str(o.status), _ms(o.elapsed_ms), o.detail] for o in report.sources]
+    rows: list[list[str]] = []
+    for o in report.sources:
+        previous = rows[-1] if rows else None
+        skipped = o.status is SourceStatus.SKIPPED
+        if skipped and previous is not None and previous[1:] == [str(o.status), "", o.detail]:
+            previous[0] += f", {o.source}"  # one line for sources skipped for one reason
+            continue
+        rows.append([str(o.source), str(o.status), "" if skipped else _ms(o.elapsed_ms), o.detail])
     return tabulate(
         rows,
         headers=["source", "status", "time", "detail"],
@@ -172,10 +182,6 @@ def render(report: Report, *, verbose: bool = True) -> str:
         out += ["Recommended settings", _recommended_table(report), ""]
     else:
         out += ["No settings found.", ""]
-    if report.provider is not None and report.provider.hints:
-        out += ["Provider notes", *(f"  - {h}" for h in report.provider.hints)]
-        out += [f"  docs: {d}" for d in report.provider.docs]
-        out.append("")
     if verbose and report.candidates:
         out += ["Candidates", _candidates_table(report.candidates, report.probed), ""]
     if verbose and report.sources:
