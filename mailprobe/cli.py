@@ -7,6 +7,7 @@ turns exceptions into a short message and an exit code; `--debug` adds the trace
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
@@ -645,6 +646,11 @@ def run(argv: list[str] | None = None) -> int:
         return _fail(f"error: {exc}", ExitStatus.USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (`mailprobe ... | head`): stop quietly, as if by SIGPIPE.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+        return 128 + 13
     except typer.Abort:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
     except TyperException as exc:

@@ -173,3 +173,27 @@ def test_exit_status_rules() -> None:
         exit_status_for(_report((warning,), (ProbeStatus.OK,)), Severity.WARNING)
         == ExitStatus.FINDINGS
     )
+
+
+def test_scan_offline_keeps_input_order_and_reports_bad_lines(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("# list\nyahoo.com\n\nbad@@x\nyou@gmail.com\n"))
+    code, out, _err = _run(capsys, "scan", "-", "--offline")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["input"] for r in records] == ["yahoo.com", "bad@@x", "you@gmail.com"]
+    assert records[0]["address"] == "postmaster@yahoo.com"
+    assert records[0]["recommended"]["imap"]["host"]
+    assert records[1]["exit_status"] == ExitStatus.USAGE
+    assert "error" in records[1]
+    assert records[2]["recommended"]["imap"]["host"] == "imap.gmail.com"
+    assert code == ExitStatus.FINDINGS
+
+
+def test_scan_of_an_unreadable_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "scan", "/nonexistent/list.txt", "--offline")
+    assert code == ExitStatus.USAGE
+    assert out == ""
+    assert "cannot read" in err
