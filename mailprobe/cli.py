@@ -236,17 +236,27 @@ def _read_password(password_stdin: bool) -> str:
 
 
 def _credentials(
-    login: bool, password_stdin: bool, username: str | None, default_username: str | None
+    login: bool,
+    password_stdin: bool,
+    username: str | None,
+    *,
+    sender_check: bool = False,
+    allow_plaintext_login: bool = False,
 ) -> Credentials | None:
+    """The credentials for --login (password never from argv), or None without --login."""
     if not login:
-        if password_stdin:
-            raise InvalidOptionError("--password-stdin only makes sense with --login")
+        for flag, given in (
+            ("--password-stdin", password_stdin),
+            ("--sender-check", sender_check),
+            ("--allow-plaintext-login", allow_plaintext_login),
+        ):
+            if given:
+                raise InvalidOptionError(f"{flag} only makes sense with --login")
         return None
     from mailprobe.probe import Credentials
 
-    return Credentials(
-        username=username or default_username or "", password=_read_password(password_stdin)
-    )
+    # An empty username means "the one discovery found for each server".
+    return Credentials(username=username or "", password=_read_password(password_stdin))
 
 
 # --------------------------------------------------------------------------- progress
@@ -379,7 +389,13 @@ def check(
         options = CheckOptions(
             discovery=discovery,
             max_connections=max_connections,
-            credentials=_credentials(login, password_stdin, username, None),
+            credentials=_credentials(
+                login,
+                password_stdin,
+                username,
+                sender_check=sender_check,
+                allow_plaintext_login=allow_plaintext_login,
+            ),
             username_override=username is not None,
             allow_plaintext_login=allow_plaintext_login,
             sender_check=sender_check,
@@ -510,7 +526,13 @@ def probe(
         raise InvalidOptionError("--login with probe needs --username")
     options = CheckOptions(
         discovery=DiscoveryOptions(net=_net_options(timeout, nameserver, connect_to, ca_file)),
-        credentials=_credentials(login, password_stdin, username, None),
+        credentials=_credentials(
+            login,
+            password_stdin,
+            username,
+            sender_check=sender_check,
+            allow_plaintext_login=allow_plaintext_login,
+        ),
         username_override=True,
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,

@@ -197,3 +197,25 @@ def test_scan_of_an_unreadable_file_is_a_usage_error(capsys: pytest.CaptureFixtu
     assert code == ExitStatus.USAGE
     assert out == ""
     assert "cannot read" in err
+
+
+@pytest.mark.parametrize("flag", ["--sender-check", "--allow-plaintext-login", "--password-stdin"])
+def test_login_only_flags_without_login_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    code, out, err = _run(capsys, "check", "you@gmail.com", flag)
+    assert code == ExitStatus.USAGE
+    assert out == ""
+    assert f"{flag} only makes sense with --login" in err
+
+
+def test_login_without_any_password_source_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.delenv("MAILPROBE_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _out, err = _run(capsys, "check", "you@gmail.com", "--login", "--timeout", "1")
+    assert code == ExitStatus.USAGE
+    assert "MAILPROBE_PASSWORD" in err
