@@ -1,4 +1,4 @@
-"""Registrable domains (public suffix list) and the domains worth asking about an MX host.
+"""Registrable domains (public suffix list), MX host order, and domains to ask about an MX host.
 
 The public suffix list is loaded on first use, not at import time (it takes tens of
 milliseconds). Unknown top-level domains count as public suffixes, so `mx.hoster.test`
@@ -7,10 +7,14 @@ has the registrable domain `hoster.test`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import idna
+
+if TYPE_CHECKING:
+    import dns.rdata
 
 
 @cache
@@ -80,3 +84,19 @@ def mx_config_domains(mx_host: str) -> tuple[str, ...]:
     if parent != registrable and is_within(parent, registrable):
         domains.append(parent)
     return tuple(domains)
+
+
+def mx_hosts(records: Iterable[dns.rdata.Rdata]) -> tuple[str, ...]:
+    """MX exchange names, lowest preference first (ties by name), without duplicates.
+
+    A null MX (exchange `.`, RFC 7505) is dropped; an answer made only of it gives `()`.
+    """
+    pairs = sorted(
+        (int(getattr(r, "preference", 0)), str(getattr(r, "exchange", "")).rstrip(".").lower())
+        for r in records
+    )
+    hosts: list[str] = []
+    for _preference, host in pairs:
+        if host and host not in hosts:
+            hosts.append(host)
+    return tuple(hosts)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import socket
 import ssl
 import struct
@@ -30,7 +29,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from mailprobe.models import ConnectTo
 from testbed.certs import CertPair, make_ca, make_leaf
@@ -114,83 +113,51 @@ class FaultCerts:
     untrusted: CertPair
 
 
-def _issue(
-    directory: Path,
-    issuer: CertPair,
-    subject_cn: str,
-    *,
-    stem: str,
-    ca: bool,
-    names: list[str] | None = None,
-) -> CertPair:
-    """A certificate signed by `issuer`: an intermediate CA, or a leaf naming its issuer URL."""
+def _reissue(pair: CertPair, issuer: CertPair, *extra: x509.ExtensionType) -> CertPair:
+    """Sign `pair`'s certificate again with `issuer`'s key, adding `extra` extensions.
+
+    `testbed.certs` makes only root CAs and leaves; this turns a root into an intermediate
+    and gives a leaf its issuer URL. The certificate file is rewritten in place.
+    """
+    cert = x509.load_pem_x509_certificate(pair.cert.read_bytes())
+    issuer_cert = x509.load_pem_x509_certificate(issuer.cert.read_bytes())
     issuer_key = serialization.load_pem_private_key(issuer.key.read_bytes(), password=None)
     assert isinstance(issuer_key, ec.EllipticCurvePrivateKey)
-    issuer_cert = x509.load_pem_x509_certificate(issuer.cert.read_bytes())
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_cn)]))
+        .subject_name(cert.subject)
         .issuer_name(issuer_cert.subject)
-        .public_key(key.public_key())
+        .public_key(cert.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=90))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
             critical=False,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
-    if ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-    else:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(n) for n in names or [subject_cn]]),
-            critical=False,
-        ).add_extension(
-            x509.AuthorityInformationAccess(
-                [
-                    x509.AccessDescription(
-                        AuthorityInformationAccessOID.CA_ISSUERS,
-                        x509.UniformResourceIdentifier("http://ca.fault.test/intermediate.der"),
-                    )
-                ]
-            ),
-            critical=False,
-        )
-    cert = builder.sign(issuer_key, hashes.SHA256())
-    pair = CertPair(directory / f"{stem}.pem", directory / f"{stem}.key")
-    pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pair.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    for ext in cert.extensions:
+        if not isinstance(ext.value, x509.AuthorityKeyIdentifier):
+            builder = builder.add_extension(ext.value, ext.critical)
+    for value in extra:
+        builder = builder.add_extension(value, critical=False)
+    signed = builder.sign(issuer_key, hashes.SHA256())
+    pair.cert.write_bytes(signed.public_bytes(serialization.Encoding.PEM))
     return pair
 
 
 def make_fault_certs(directory: Path) -> FaultCerts:
     """Create the fault certificates in `directory`."""
     ca = make_ca(directory, "mailprobe fault CA")
-    intermediate = _issue(directory, ca, "mailprobe fault intermediate", stem="inter", ca=True)
+    intermediate = _reissue(make_ca(directory / "intermediate", "mailprobe fault intermediate"), ca)
+    issuer_url = x509.AuthorityInformationAccess(
+        [
+            x509.AccessDescription(
+                AuthorityInformationAccessOID.CA_ISSUERS,
+                x509.UniformResourceIdentifier("http://ca.fault.test/intermediate.der"),
+            )
+        ]
+    )
     stranger = make_ca(directory / "stranger", "a CA nobody trusts")
     return FaultCerts(
         ca=ca,
@@ -200,8 +167,10 @@ def make_fault_certs(directory: Path) -> FaultCerts:
         ),
         wrong_name=make_leaf(directory, ca, ["other.invalid"], stem="wrongname"),
         self_signed=make_leaf(directory, None, FAULT_NAMES, stem="selfsigned"),
-        incomplete=_issue(
-            directory, intermediate, FAULT_NAMES[0], stem="incomplete", ca=False, names=FAULT_NAMES
+        incomplete=_reissue(
+            make_leaf(directory, intermediate, FAULT_NAMES, stem="incomplete"),
+            intermediate,
+            issuer_url,
         ),
         untrusted=make_leaf(directory, stranger, FAULT_NAMES, stem="untrusted"),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dns.rdata
 import pytest
 
-from mailprobe.domains import is_within, mx_config_domains, registrable_domain
+from mailprobe.domains import is_within, mx_config_domains, mx_hosts, registrable_domain
 from mailprobe.models import (
     DiscoveryOptions,
     NetOptions,
@@ -21,7 +21,7 @@ from mailprobe.models import (
 from mailprobe.net.dns import DnsAnswer, DnsStatus
 from mailprobe.providerdb import Provider, ProviderDb, ServerEntry
 from mailprobe.sources import mx
-from mailprobe.sources.mx import lookup_domains, mx_hosts
+from mailprobe.sources.mx import lookup_domains
 from test_autoconfig_xml import FULL
 from test_http_fakeweb import FakeDns, FakeWeb, context
 

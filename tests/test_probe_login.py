@@ -43,6 +43,12 @@ def test_redact_removes_every_form_of_the_password() -> None:
     assert redact("nothing here", None) == "nothing here"
 
 
+def test_redact_removes_the_password_as_imap_login_escapes_it() -> None:
+    creds = Credentials("alice@example.org", 'pa"ss\\word')
+    echoed = 'a2 BAD unexpected arguments: "alice@example.org" "pa\\"ss\\\\word"'
+    assert redact(echoed, creds) == 'a2 BAD unexpected arguments: "alice@example.org" "***"'
+
+
 def test_imap_quote() -> None:
     assert imap_quote('a"b\\c') == '"a\\"b\\\\c"'
     assert imap_quote("line\nbreak") is None

@@ -50,6 +50,7 @@ MAX_REDIRECTS = 5
 #: The User-Agent sent with every request.
 USER_AGENT = f"mailprobe/{__version__}"
 
+_TOO_LARGE = f"response larger than {MAX_BODY // (1024 * 1024)} MiB"
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 # Connect failures after which the next address of the same host is worth trying.
@@ -316,13 +317,13 @@ class HttpFetcher:
                 return _Hop(response.status_code, response.headers, b"")
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > MAX_BODY:
-                raise ProtocolViolation("response larger than 1 MiB")
+                raise ProtocolViolation(_TOO_LARGE)
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > MAX_BODY:
-                    raise ProtocolViolation("response larger than 1 MiB")
+                    raise ProtocolViolation(_TOO_LARGE)
                 chunks.append(chunk)
             return _Hop(response.status_code, response.headers, b"".join(chunks))
 

@@ -248,15 +248,8 @@ class Session:
 
     async def upgrade(self) -> None:
         """Run the TLS handshake (implicit TLS, or after a STARTTLS go-ahead) and record it."""
-        self.obs.phase = ProbePhase.TLS
-        start = time.perf_counter()
-        try:
+        with self.phase(ProbePhase.TLS):
             await self.conn.start_tls(self.plan.context, self.timeouts.tls)
-        finally:
-            spent = (time.perf_counter() - start) * 1000
-            self.obs.timings[ProbePhase.TLS] = round(
-                self.obs.timings.get(ProbePhase.TLS, 0.0) + spent, 1
-            )
         ssl_object = self.conn.ssl_object
         if ssl_object is None:
             raise ProtocolViolation("the TLS handshake ended without a TLS session")

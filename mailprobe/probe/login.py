@@ -30,8 +30,10 @@ class Credentials:
 
     def secrets(self) -> tuple[str, ...]:
         """Every form in which the password could travel or be echoed back."""
+        quoted = imap_quote(self.password)
         forms = {
             self.password,
+            quoted[1:-1] if quoted is not None else "",  # as IMAP LOGIN escapes it
             _b64(self.password),
             plain_response(self),
             _b64(f"{self.username}\0{self.password}"),
@@ -63,8 +65,7 @@ def redact(text: str, creds: Credentials | None) -> str:
     if creds is None:
         return text
     for secret in creds.secrets():
-        if len(secret) >= 1:
-            text = text.replace(secret, "***")
+        text = text.replace(secret, "***")
     return text
 
 

@@ -94,11 +94,6 @@ class ImapResponse:
     code_args: tuple[str, ...]
     text: str
 
-    @property
-    def is_status(self) -> bool:
-        """True for OK/NO/BAD/PREAUTH/BYE lines."""
-        return self.word in IMAP_STATUS_WORDS
-
 
 def parse_imap_line(line: str) -> ImapResponse:
     """Parse one IMAP server line (untagged `*`, continuation `+`, or tagged)."""

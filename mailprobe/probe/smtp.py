@@ -45,12 +45,16 @@ async def read_reply(s: Session, timeout: float | None = None) -> SmtpReply:
         if builder.done:
             reply = builder.reply()
             if reply.code == 421:
-                raise ProbeStop(
-                    ProbeStatus.RATE_LIMITED,
-                    f"the server is busy or limiting connections (421): {excerpt(reply.text)}",
-                )
+                raise _busy(reply)
             return reply
     raise ProtocolViolation("the SMTP reply did not end")
+
+
+def _busy(reply: SmtpReply) -> ProbeStop:
+    return ProbeStop(
+        ProbeStatus.RATE_LIMITED,
+        f"the server is busy or limiting connections (421): {excerpt(reply.text)}",
+    )
 
 
 async def _command(s: Session, text: str) -> SmtpReply:
@@ -114,10 +118,7 @@ async def run_smtp(s: Session) -> None:
     """Probe an SMTP server on an open (possibly already TLS) connection."""
     greeting = await _greeting(s)
     if greeting.code == 421:
-        raise ProbeStop(
-            ProbeStatus.RATE_LIMITED,
-            f"the server is busy or limiting connections (421): {excerpt(greeting.text)}",
-        )
+        raise _busy(greeting)
     if greeting.code == 554:
         raise ProbeStop(
             ProbeStatus.RATE_LIMITED,

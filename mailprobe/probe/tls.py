@@ -6,6 +6,7 @@ verified and unverified sessions alike, and parsed with `cryptography`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ssl
 import warnings
@@ -15,6 +16,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from mailprobe.models import CertInfo, CertProblem, TlsInfo
+from mailprobe.net.tlsctx import permissive_context
 
 #: Protocol versions below TLS 1.2, as `SSLObject.version()` names them.
 OLD_TLS_VERSIONS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"})
@@ -155,18 +157,13 @@ def tls_info(
 def legacy_context() -> ssl.SSLContext:
     """A non-verifying context that offers only TLS 1.0 and 1.1 (the weak-TLS check).
 
-    If the local OpenSSL refuses the old versions outright, handshakes with it fail and
-    the check reports "not accepted"; it never sends credentials.
+    It is `permissive_context` capped at TLS 1.1. If the local OpenSSL refuses the old
+    versions outright, handshakes with it fail and the check reports "not accepted"; it
+    never sends credentials.
     """
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    ctx = permissive_context()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            ctx.set_ciphers("ALL:@SECLEVEL=0")
-            ctx.minimum_version = ssl.TLSVersion.TLSv1
+        with contextlib.suppress(ssl.SSLError, ValueError):
             ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-        except (ssl.SSLError, ValueError):
-            pass
     return ctx

@@ -2,7 +2,7 @@
 
 A problem raises `ProviderDbError` whose message starts with the file name and the field
 (`gmail.toml: servers[1].port: ...`), so a person can fix the entry without guessing.
-Checks that span files (a domain claimed twice) live in `folder.py`.
+Checks that span files (a domain claimed twice) live in `db.py` (`cross_check`).
 """
 
 from __future__ import annotations

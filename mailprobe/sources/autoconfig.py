@@ -122,9 +122,9 @@ def failed_fetch(result: HttpResult) -> tuple[FetchKind, str] | None:
             FailureKind.REFUSED: FetchKind.ABSENT,
         }.get(result.failure_kind or FailureKind.OTHER, FetchKind.FAILED)
         return kind, result.error
-    status = result.status_code or 0
     if result.ok:
         return None
+    status = result.status_code or 0
     note = trust_note(result)
     if status in (401, 403):
         return (
@@ -154,10 +154,14 @@ def interpret(result: HttpResult, address: Address) -> ConfigFetch:
             f"no IMAP, POP3 or SMTP server in the file{f' ({why})' if why else ''}{note}",
             config,
         )
-    count = len(config.settings)
-    skipped = f", {len(config.warnings)} warning(s)" if config.warnings else ""
-    summary = f"found {count} server{'s' if count != 1 else ''}{skipped}{note}"
+    summary = found_summary(len(config.settings), len(config.warnings)) + note
     return ConfigFetch(result, FetchKind.FOUND, summary, config)
+
+
+def found_summary(servers: int, warnings: int) -> str:
+    """`found N server(s)`, plus the warning count when there are any."""
+    warned = f", {warnings} warning(s)" if warnings else ""
+    return f"found {servers} server{'s' if servers != 1 else ''}{warned}"
 
 
 def trust_note(result: HttpResult) -> str:

@@ -31,6 +31,7 @@ from mailprobe.net.http import HttpFetcher, HttpResult
 from mailprobe.sources.autoconfig import (
     FetchKind,
     failed_fetch,
+    found_summary,
     merge_claims,
     overall_status,
     request_timeout,
@@ -125,9 +126,7 @@ def interpret_pox(result: HttpResult, *, trusted: bool = True) -> PoxAttempt:
         offered = ", ".join(response.other_protocols) or "nothing"
         summary = f"no IMAP, POP3 or SMTP settings (offers {offered})"
         return PoxAttempt(result, FetchKind.ABSENT, summary + note, response, trust)
-    count = len(response.settings)
-    warned = f", {len(response.warnings)} warning(s)" if response.warnings else ""
-    summary = f"found {count} server{'s' if count != 1 else ''}{warned}{note}"
+    summary = found_summary(len(response.settings), len(response.warnings)) + note
     return PoxAttempt(result, FetchKind.FOUND, summary, response, trust)
 
 

@@ -86,7 +86,7 @@ def parse_pox(data: bytes) -> PoxResponse:
     if error is not None:
         code = element_text(first_child(error, "ErrorCode")) or "?"
         message = element_text(first_child(error, "Message")) or "no message"
-        return PoxResponse(error=f"server error {code}: {message}")
+        return PoxResponse(error=f"server error {code[:50]}: {message[:200]}")
     user = first_child(response, "User")
     display_name = element_text(first_child(user, "DisplayName")) if user is not None else None
     account = first_child(response, "Account")

@@ -20,9 +20,7 @@ import time
 from collections.abc import Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
-import dns.rdata
-
-from mailprobe.domains import is_within, mx_config_domains
+from mailprobe.domains import is_within, mx_config_domains, mx_hosts
 from mailprobe.errors import ProviderDbError
 from mailprobe.models import Candidate, Provenance, ProviderInfo, SourceId, SourceOutcome
 from mailprobe.net.dns import DnsStatus
@@ -43,22 +41,6 @@ SOURCE = SourceId.MX
 
 #: At most this many hoster domains are asked (MX sets of big hosters can be long).
 MAX_LOOKUP_DOMAINS = 4
-
-
-def mx_hosts(records: Iterable[dns.rdata.Rdata]) -> tuple[str, ...]:
-    """MX exchange names, lowest preference first (ties by name), without duplicates.
-
-    A null MX (exchange `.`) is dropped; an answer made only of it gives `()`.
-    """
-    pairs = sorted(
-        (int(getattr(r, "preference", 0)), str(getattr(r, "exchange", "")).rstrip(".").lower())
-        for r in records
-    )
-    hosts: list[str] = []
-    for _preference, host in pairs:
-        if host and host not in hosts:
-            hosts.append(host)
-    return tuple(hosts)
 
 
 def lookup_domains(hosts: Iterable[str], own_domain: str) -> tuple[str, ...]:

@@ -15,23 +15,9 @@ from mailprobe.models import Provenance, SourceId, SourceOutcome
 from mailprobe.sources.base import SourceContext, candidates_from, empty, error, found, timeout
 
 if TYPE_CHECKING:
-    from mailprobe.net.dns import DnsAnswer
     from mailprobe.providerdb import Provider
 
 SOURCE = SourceId.PROVIDER_DB
-
-
-def _mx_hosts(answer: DnsAnswer) -> list[str]:
-    """MX targets by preference, then name (deterministic); the null MX "." is dropped."""
-    ranked: list[tuple[int, str]] = []
-    for record in answer.records:
-        exchange = getattr(record, "exchange", None)
-        if exchange is None:
-            continue
-        host = str(exchange).rstrip(".").lower()
-        if host:
-            ranked.append((int(getattr(record, "preference", 0)), host))
-    return [host for _, host in sorted(ranked)]
 
 
 def _by_domain(ctx: SourceContext, provider: Provider) -> SourceOutcome:
@@ -56,6 +42,7 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         return _by_domain(ctx, provider)
     if ctx.options.offline:
         return empty(SOURCE, f"{domain} is not in the bundled database (offline: MX not checked)")
+    from mailprobe.domains import mx_hosts
     from mailprobe.net.dns import DnsStatus  # only online runs load the DNS library
 
     answer = await ctx.dns.query(domain, "MX")
@@ -63,7 +50,7 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         return timeout(SOURCE, f"{domain} is not in the database; {answer.detail}")
     if not answer.status.is_answer:
         return error(SOURCE, f"{domain} is not in the database; {answer.detail}")
-    hosts = _mx_hosts(answer)
+    hosts = mx_hosts(answer.records)
     if not hosts:
         return empty(SOURCE, f"{domain} is not in the database and has no usable MX records")
     for host in hosts:
