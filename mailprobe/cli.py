@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
 import logging
 import os
 import sys
@@ -224,6 +223,8 @@ def _read_password(password_stdin: bool) -> str:
     elif "MAILPROBE_PASSWORD" in os.environ:
         password = os.environ["MAILPROBE_PASSWORD"]
     elif sys.stdin.isatty():
+        import getpass
+
         password = getpass.getpass("Password (not echoed): ", stream=sys.stderr)
     else:
         raise InvalidOptionError(

@@ -95,14 +95,14 @@ async def test_slow_source_is_cut_at_the_deadline_and_reported_as_timeout() -> N
 
 async def test_sources_run_concurrently_not_one_after_another() -> None:
     slow = [
-        FakeSource(s, (IMAPS,), delay=0.3)
+        FakeSource(s, (IMAPS,), delay=1.0)
         for s in (SourceId.AUTOCONFIG, SourceId.ISPDB, SourceId.SRV, SourceId.MX)
     ]
     start = time.monotonic()
     await discover(
         "alice@example.org", _options(), providers=NO_PROVIDERS, implementations=_impls(*slow)
     )
-    assert time.monotonic() - start < 0.9  # four 0.3 s sources in series would take 1.2 s
+    assert time.monotonic() - start < 2.5  # four 1 s sources in series would take 4 s
 
 
 async def test_a_source_that_raises_becomes_an_error_outcome() -> None:

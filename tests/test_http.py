@@ -449,7 +449,7 @@ async def test_real_tarpit_times_out_within_the_timeout() -> None:
         http = HttpFetcher(FakeDns(), net)
         start = time.monotonic()
         result = await http.get("https://slow.example.test/", timeout=0.4)
-        assert time.monotonic() - start < 1.0
+        assert time.monotonic() - start < 2.0
         assert result.failure_kind is FailureKind.TIMEOUT
         assert result.error == "no complete answer within 0.4 s"
     finally:
