@@ -78,7 +78,8 @@ def _provider(provider: ProviderInfo) -> Finding | None:
         return None
     hints = " ".join(clip(h, 400) for h in provider.hints)
     if fid is not FindingId.PROVIDER_HINT:
-        hints = f": {hints}" if hints else ""
+        # The template ends the sentence itself; don't leave two full stops.
+        hints = f": {hints.rstrip('.')}" if hints else ""
     docs = f" More: {', '.join(provider.docs)}" if provider.docs else ""
     return make_finding(fid, Subject(), name=provider.name, hints=hints, docs=docs)
 
