@@ -18,6 +18,9 @@ from mailprobe.net.dns import DnsClient
 from mailprobe.net.failures import AttemptFailure, ConnectFailed, DnsLookupFailed, classify
 from mailprobe.net.ipaddr import is_ip_literal
 
+#: Seconds a close may wait for the peer (TLS close_notify) before the socket is dropped.
+CLOSE_WAIT = 0.25
+
 #: Upper bound for reading one line from a server; longer lines are a protocol error.
 MAX_LINE = 64 * 1024
 
@@ -58,14 +61,17 @@ class Connection:
         return obj if isinstance(obj, ssl.SSLObject) else None
 
     async def close(self) -> None:
-        """Close the stream, never raising and never waiting long on a stuck peer."""
+        """Close the stream, never raising and never waiting long on a stuck peer.
+
+        A TLS close waits briefly for the peer's close_notify, then the socket is dropped.
+        """
         try:
             self.writer.close()
-            async with asyncio.timeout(1.0):
+            async with asyncio.timeout(CLOSE_WAIT):
                 await self.writer.wait_closed()
         except (OSError, ssl.SSLError, TimeoutError):
             # The outcome is already decided; a failing close must not mask it.
-            return
+            self.writer.transport.abort()
 
 
 async def resolve_route(

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mailprobe.models import (
@@ -34,7 +34,7 @@ from mailprobe.probe.tls import chain_length, names_issuer_url, tls_info
 
 _NAMES = {Protocol.IMAP: "an IMAP", Protocol.POP3: "a POP3", Protocol.SMTP: "an SMTP"}
 
-#: How long the polite goodbye (LOGOUT, QUIT) may take; its outcome never matters.
+#: How long sending the polite goodbye (LOGOUT, QUIT) may take; its outcome never matters.
 GOODBYE_TIMEOUT = 2.0
 
 
@@ -229,11 +229,15 @@ class Session:
             )
         return line
 
-    async def goodbye(self, farewell: Callable[[], Awaitable[None]]) -> None:
-        """Run the polite ending (LOGOUT, QUIT) briefly; its failures do not matter."""
+    async def goodbye(self, command: str) -> None:
+        """Send the polite ending (LOGOUT, QUIT) without waiting for its answer.
+
+        Nothing the server says to it changes the outcome, and waiting would cost a round
+        trip per endpoint; failures to send do not matter either.
+        """
         with contextlib.suppress(Exception):
             async with asyncio.timeout(min(GOODBYE_TIMEOUT, self.timeouts.command)):
-                await farewell()
+                await self.send_line(command)
 
     # ------------------------------------------------------------------ TLS
 

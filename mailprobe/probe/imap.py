@@ -70,7 +70,7 @@ class _Imap:
             line = line + self.s.redact(literal) + await self.s.read_line()
         return parse_imap_line(line)
 
-    async def wait_tagged(self, tag: str, *, logout: bool = False) -> _Answer:
+    async def wait_tagged(self, tag: str) -> _Answer:
         untagged: list[ImapResponse] = []
         for _ in range(MAX_REPLY_LINES):
             response = await self.read_response()
@@ -80,7 +80,7 @@ class _Imap:
                 return _Answer(response, tuple(untagged))
             if response.kind is ImapKind.CONTINUATION:
                 raise ProtocolViolation("unexpected IMAP continuation request")
-            if response.word == "BYE" and not logout:
+            if response.word == "BYE":
                 raise ProtocolViolation(f"the server ended the session: {excerpt(response.text)}")
             untagged.append(response)
         raise ProtocolViolation("too many IMAP response lines for one command")
@@ -98,11 +98,6 @@ class _Imap:
                 f"CAPABILITY failed: {answer.tagged.word} {excerpt(answer.tagged.text)}"
             )
         return caps
-
-    async def logout(self) -> None:
-        tag = self.next_tag()
-        await self.s.send_line(f"{tag} LOGOUT")
-        await self.wait_tagged(tag, logout=True)
 
 
 async def run_imap(s: Session) -> None:
@@ -150,7 +145,7 @@ async def run_imap(s: Session) -> None:
     if s.login_gate():
         with s.phase(ProbePhase.LOGIN):
             s.obs.login = await _login(s, imap, caps)
-    await s.goodbye(imap.logout)
+    await s.goodbye(f"{imap.next_tag()} LOGOUT")
 
 
 def _record(s: Session, caps: tuple[str, ...]) -> None:

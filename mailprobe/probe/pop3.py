@@ -87,11 +87,7 @@ async def run_pop3(s: Session) -> None:
         with s.phase(ProbePhase.LOGIN):
             s.obs.login = await _login(s, capa)
 
-    async def quit_() -> None:
-        await s.send_line("QUIT")
-        await s.read_line()
-
-    await s.goodbye(quit_)
+    await s.goodbye("QUIT")
 
 
 async def _login(s: Session, capa: Pop3Capabilities | None) -> LoginResult:

@@ -155,10 +155,7 @@ async def run_smtp(s: Session) -> None:
                 login = await _check_sender(s, login, s.sender_check)
             s.obs.login = login
 
-    async def quit_() -> None:
-        await _command(s, "QUIT")
-
-    await s.goodbye(quit_)
+    await s.goodbye("QUIT")
 
 
 async def _login(s: Session, info: EhloInfo) -> LoginResult:
