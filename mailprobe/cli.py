@@ -172,6 +172,14 @@ SenderCheckOpt = Annotated[
         "(MAIL FROM then RSET; no mail is sent).",
     ),
 ]
+WeakTlsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--weak-tls",
+        help="Also ask each TLS endpoint whether it still accepts TLS 1.0/1.1 "
+        "(one extra connection per endpoint).",
+    ),
+]
 MaxConnOpt = Annotated[
     int,
     typer.Option("--max-connections", min=1, max=200, help="Probes running at once, in all."),
@@ -355,6 +363,7 @@ def check(
     username: UsernameOpt = None,
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
+    weak_tls: WeakTlsOpt = False,
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
@@ -400,6 +409,7 @@ def check(
             username_override=username is not None,
             allow_plaintext_login=allow_plaintext_login,
             sender_check=sender_check,
+            check_weak_tls=weak_tls,
         )
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
@@ -504,6 +514,7 @@ def probe(
     username: UsernameOpt = None,
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
+    weak_tls: WeakTlsOpt = False,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
     quiet: QuietOpt = False,
@@ -537,6 +548,7 @@ def probe(
         username_override=True,
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
+        check_weak_tls=weak_tls,
     )
     progress = _progress(quiet, json_out)
     report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))

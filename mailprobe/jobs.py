@@ -61,7 +61,7 @@ class CheckOptions:
     username_override: bool = False
     allow_plaintext_login: bool = False
     sender_check: bool = False
-    ipv4_only: bool = False
+    check_weak_tls: bool = False
 
 
 #: Called when a probe starts (candidate) and ends (candidate, result); for progress output.
@@ -230,6 +230,7 @@ class Prober:
                 credentials=credentials,
                 allow_plaintext_login=self._options.allow_plaintext_login,
                 sender_check=self._sender(credentials),
+                check_weak_tls=self._options.check_weak_tls,
             )
         if refusal and result.login is None:
             result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))

@@ -273,3 +273,22 @@ def test_scan_writes_one_json_line_per_input_in_order(tmp_path: Path, bed_args: 
     assert "error" in lines[1]
     assert lines[2]["candidates"]
     assert proc.returncode == ExitStatus.FINDINGS
+
+
+def test_weak_tls_option_names_servers_that_still_accept_tls_1_1(
+    capsys: pytest.CaptureFixture[str], bed_args: list[str]
+) -> None:
+    args = _probe_args(bed_args)
+    _code, postfix, _ = _json(
+        capsys, "probe", "smtp.mailprobe.test:465", "--weak-tls", "--json", *args
+    )
+    _code, dovecot, _ = _json(
+        capsys, "probe", "imap.mailprobe.test:993", "--weak-tls", "--json", *args
+    )
+    assert "tls.old_version_accepted" in {f["id"] for f in postfix["findings"]}
+    assert postfix["candidates"][0]["probe"]["weak_tls_version"] in ("TLSv1", "TLSv1.1")
+    assert "tls.old_version_accepted" not in {f["id"] for f in dovecot["findings"]}
+    for doc in (postfix, dovecot):
+        probe = doc["candidates"][0]["probe"]
+        assert probe["weak_tls_checked"] is True
+        assert probe["connections"] == 2
