@@ -20,13 +20,38 @@ import typer
 from typer.exceptions import TyperException
 
 from mailprobe import __version__
+from mailprobe.cli_options import (
+    AllowHttpOpt,
+    BriefOpt,
+    CaFileOpt,
+    ConnectToOpt,
+    DebugOpt,
+    FailOnOpt,
+    IspdbOpt,
+    JsonOpt,
+    LoginOpt,
+    MaxConnOpt,
+    NameserverOpt,
+    OfflineOpt,
+    PasswordStdinOpt,
+    PlaintextLoginOpt,
+    QuietOpt,
+    SendAddressOpt,
+    SenderCheckOpt,
+    SourcesOpt,
+    TimeoutOpt,
+    UsernameOpt,
+    WeakTlsOpt,
+    credentials,
+    discovery_options,
+    net_options,
+)
 from mailprobe.errors import InvalidInputError, InvalidOptionError
 from mailprobe.exit_status import ExitStatus, exit_status_for
 from mailprobe.models import (
     DEFAULT_ISPDB_URL,
     Candidate,
     DiscoveryOptions,
-    NetOptions,
     ProbeResult,
     Protocol,
     Report,
@@ -34,16 +59,10 @@ from mailprobe.models import (
     Severity,
     SourceOutcome,
 )
-from mailprobe.options import (
-    check_timeout,
-    parse_connect_to,
-    parse_host_port,
-    parse_nameserver,
-    parse_sources,
-)
+from mailprobe.options import parse_host_port
 
 if TYPE_CHECKING:
-    from mailprobe.probe import Credentials
+    pass
 
 T = TypeVar("T")
 
@@ -65,208 +84,6 @@ app = typer.Typer(
 )
 
 _state: dict[str, bool] = {"debug": False}
-
-# --------------------------------------------------------------------------- common options
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report (schema 1).")]
-OfflineOpt = Annotated[
-    bool, typer.Option("--offline", help="No network at all: bundled database only.")
-]
-TimeoutOpt = Annotated[
-    float,
-    typer.Option("--timeout", metavar="SECONDS", help="Overall deadline for the whole run."),
-]
-NameserverOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--nameserver",
-        metavar="IP[:PORT]",
-        help="DNS server for every lookup (repeatable), e.g. 127.0.0.1:5353.",
-    ),
-]
-ConnectToOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--connect-to",
-        metavar="HOST:PORT:ADDR:PORT",
-        help="Connect to ADDR:PORT instead of HOST:PORT, keeping HOST for TLS checks "
-        "(repeatable; empty HOST or PORT matches any), as in curl.",
-    ),
-]
-CaFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--ca-file",
-        exists=True,
-        dir_okay=False,
-        readable=True,
-        help="Extra trusted CA certificates (PEM) for HTTPS and mail TLS.",
-    ),
-]
-IspdbOpt = Annotated[
-    str, typer.Option("--ispdb-url", metavar="URL", help="Base URL of the online ISPDB.")
-]
-AllowHttpOpt = Annotated[
-    bool,
-    typer.Option("--allow-http", help="Also fetch autoconfig over plain HTTP (untrusted)."),
-]
-SendAddressOpt = Annotated[
-    bool,
-    typer.Option(
-        "--send-address",
-        help="Send the e-mail address to autoconfig/autodiscover servers (off by default).",
-    ),
-]
-SourcesOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--sources",
-        metavar="LIST",
-        help="Only these sources, comma-separated: provider_db, autoconfig, ispdb, srv, mx, "
-        "autodiscover, guess.",
-    ),
-]
-FailOnOpt = Annotated[
-    Severity,
-    typer.Option(
-        "--fail-on",
-        case_sensitive=False,
-        help="Exit with 1 when a finding has at least this severity.",
-    ),
-]
-DebugOpt = Annotated[
-    bool, typer.Option("--debug", help="Log every step to stderr and show tracebacks.")
-]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
-BriefOpt = Annotated[
-    bool,
-    typer.Option("--brief", help="Table output without the candidate and source tables."),
-]
-LoginOpt = Annotated[
-    bool,
-    typer.Option(
-        "--login",
-        help="Also test login (password from MAILPROBE_PASSWORD, --password-stdin or a "
-        "prompt; never from the command line). Only over TLS, only to trusted hosts.",
-    ),
-]
-PasswordStdinOpt = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the password from the first stdin line.")
-]
-UsernameOpt = Annotated[
-    str | None,
-    typer.Option("--username", help="Login name, if not the one discovery found."),
-]
-PlaintextLoginOpt = Annotated[
-    bool,
-    typer.Option(
-        "--allow-plaintext-login",
-        help="Allow --login to send the password without TLS (dangerous).",
-    ),
-]
-SenderCheckOpt = Annotated[
-    bool,
-    typer.Option(
-        "--sender-check",
-        help="With --login on SMTP: check the server accepts the address as sender "
-        "(MAIL FROM then RSET; no mail is sent).",
-    ),
-]
-WeakTlsOpt = Annotated[
-    bool,
-    typer.Option(
-        "--weak-tls",
-        help="Also ask each TLS endpoint whether it still accepts TLS 1.0/1.1 "
-        "(one extra connection per endpoint).",
-    ),
-]
-MaxConnOpt = Annotated[
-    int,
-    typer.Option("--max-connections", min=1, max=200, help="Probes running at once, in all."),
-]
-
-
-def _net_options(
-    timeout: float,
-    nameserver: list[str] | None,
-    connect_to: list[str] | None,
-    ca_file: Path | None,
-) -> NetOptions:
-    return NetOptions(
-        nameservers=tuple(parse_nameserver(n) for n in nameserver or ()),
-        connect_to=tuple(parse_connect_to(c) for c in connect_to or ()),
-        ca_file=ca_file,
-        timeout=check_timeout(timeout),
-    )
-
-
-def _discovery_options(
-    *,
-    offline: bool,
-    timeout: float,
-    nameserver: list[str] | None,
-    connect_to: list[str] | None,
-    ca_file: Path | None,
-    ispdb_url: str,
-    allow_http: bool,
-    send_address: bool,
-    sources: list[str] | None,
-) -> DiscoveryOptions:
-    if not ispdb_url.startswith(("https://", "http://")):
-        raise InvalidOptionError(f"--ispdb-url {ispdb_url!r}: expected an http(s):// URL")
-    return DiscoveryOptions(
-        net=_net_options(timeout, nameserver, connect_to, ca_file),
-        ispdb_url=ispdb_url,
-        allow_http=allow_http,
-        send_address=send_address,
-        offline=offline,
-        sources=parse_sources(sources) if sources else None,
-    )
-
-
-def _read_password(password_stdin: bool) -> str:
-    if password_stdin:
-        line = sys.stdin.readline()
-        password = line.rstrip("\r\n")
-    elif "MAILPROBE_PASSWORD" in os.environ:
-        password = os.environ["MAILPROBE_PASSWORD"]
-    elif sys.stdin.isatty():
-        import getpass
-
-        password = getpass.getpass("Password (not echoed): ", stream=sys.stderr)
-    else:
-        raise InvalidOptionError(
-            "--login needs a password: set MAILPROBE_PASSWORD, use --password-stdin, "
-            "or run in a terminal to be prompted"
-        )
-    if not password:
-        raise InvalidOptionError("--login: the password is empty")
-    return password
-
-
-def _credentials(
-    login: bool,
-    password_stdin: bool,
-    username: str | None,
-    *,
-    sender_check: bool = False,
-    allow_plaintext_login: bool = False,
-) -> Credentials | None:
-    """The credentials for --login (password never from argv), or None without --login."""
-    if not login:
-        for flag, given in (
-            ("--password-stdin", password_stdin),
-            ("--sender-check", sender_check),
-            ("--allow-plaintext-login", allow_plaintext_login),
-        ):
-            if given:
-                raise InvalidOptionError(f"{flag} only makes sense with --login")
-        return None
-    from mailprobe.probe import Credentials
-
-    # An empty username means "the one discovery found for each server".
-    return Credentials(username=username or "", password=_read_password(password_stdin))
-
 
 # --------------------------------------------------------------------------- progress
 
@@ -379,7 +196,7 @@ def check(
     from mailprobe.jobs import CheckOptions, run_check, run_discover
 
     parsed = parse_address(address)
-    discovery = _discovery_options(
+    discovery = discovery_options(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
@@ -399,7 +216,7 @@ def check(
         options = CheckOptions(
             discovery=discovery,
             max_connections=max_connections,
-            credentials=_credentials(
+            credentials=credentials(
                 login,
                 password_stdin,
                 username,
@@ -455,7 +272,7 @@ def discover(
     from mailprobe.jobs import run_discover
 
     parsed = parse_address(address)
-    options = _discovery_options(
+    options = discovery_options(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
@@ -537,8 +354,8 @@ def probe(
     if login and not username:
         raise InvalidOptionError("--login with probe needs --username")
     options = CheckOptions(
-        discovery=DiscoveryOptions(net=_net_options(timeout, nameserver, connect_to, ca_file)),
-        credentials=_credentials(
+        discovery=DiscoveryOptions(net=net_options(timeout, nameserver, connect_to, ca_file)),
+        credentials=credentials(
             login,
             password_stdin,
             username,
@@ -595,7 +412,7 @@ def scan(
     _setup_logging(debug)
     from mailprobe.scan import scan_lines
 
-    options = _discovery_options(
+    options = discovery_options(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,

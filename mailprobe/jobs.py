@@ -1,17 +1,13 @@
 """The three jobs behind the commands: discover, check (discover + verify), probe one endpoint.
 
-Each returns a `Report`. Probes of distinct endpoints run concurrently, bounded by a
-global connection limit and at most two at once per host, under the same deadline as
-discovery. Credentials go only to endpoints that a trusted source or the user named.
+Each returns a `Report`. In `check`, probes (see prober.py) start as soon as a source
+names an endpoint, so discovery and verification overlap under one deadline.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from mailprobe.address import parse_address
@@ -24,8 +20,6 @@ from mailprobe.models import (
     DiscoveryOptions,
     DiscoveryResult,
     Finding,
-    LoginResult,
-    LoginStatus,
     ProbedCandidate,
     ProbeResult,
     ProbeStatus,
@@ -38,34 +32,14 @@ from mailprobe.models import (
     SourceId,
     SourceOutcome,
 )
+from mailprobe.prober import CheckOptions, ProbeObserver, Prober, probe_candidates
 
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
-    from mailprobe.probe import Credentials
     from mailprobe.providerdb import ProviderDb
-
-log = logging.getLogger("mailprobe.jobs")
 
 #: Share of the deadline discovery may use in `check`, so probes keep time of their own.
 DISCOVERY_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """What verification may do, on top of the discovery options."""
-
-    discovery: DiscoveryOptions = field(default_factory=DiscoveryOptions)
-    max_connections: int = 10
-    per_host_connections: int = 2
-    credentials: Credentials | None = None
-    username_override: bool = False
-    allow_plaintext_login: bool = False
-    sender_check: bool = False
-    check_weak_tls: bool = False
-
-
-#: Called when a probe starts (candidate) and ends (candidate, result); for progress output.
-ProbeObserver = Callable[[Candidate, ProbeResult | None], None]
 
 
 def _report(
@@ -136,164 +110,6 @@ async def run_discover(
     result = await discover(address, options, providers=providers, on_outcome=on_outcome)
     probed = [ProbedCandidate(c, None) for c in result.candidates]
     return _report(result, probed, diagnose_discovery(result), was_probed=False)
-
-
-def _may_send_password(candidate: Candidate) -> tuple[bool, str]:
-    if any(p.source is SourceId.USER for p in candidate.sources):
-        return True, ""
-    if candidate.trusted:
-        return True, ""
-    return False, "not attempted: this host was learned only from an untrusted source"
-
-
-class Prober:
-    """Starts at most one probe per endpoint, within the connection limits and deadline.
-
-    Probes may be started while discovery is still running (`start`), then collected for
-    the final, merged candidate list (`collect`): a probe is keyed by its endpoint, so the
-    result does not depend on which source named the endpoint first.
-    """
-
-    def __init__(
-        self,
-        options: CheckOptions,
-        dns: DnsClient,
-        deadline: float,
-        on_probe: ProbeObserver | None = None,
-        default_username: str | None = None,
-    ) -> None:
-        self._options = options
-        self._dns = dns
-        self._deadline = deadline
-        self._on_probe = on_probe
-        self._default_username = default_username
-        self._global_limit = asyncio.Semaphore(max(1, options.max_connections))
-        self._host_limits: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Task[ProbeResult]] = {}
-
-    def start(self, candidate: Candidate) -> None:
-        """Start probing `candidate`'s endpoint unless a probe of it already started."""
-        key = candidate.setting.endpoint
-        if key not in self._tasks:
-            self._tasks[key] = asyncio.create_task(self._probe(candidate))
-
-    def _credentials(self, candidate: Candidate) -> tuple[Credentials | None, str]:
-        credentials = self._options.credentials
-        if credentials is None:
-            return None, ""
-        allowed, refusal = _may_send_password(candidate)
-        if not allowed:
-            return None, refusal
-        if not self._options.username_override:
-            username = candidate.setting.username or self._default_username or credentials.username
-            credentials = replace(credentials, username=username)
-        return credentials, ""
-
-    def _sender(self, credentials: Credentials | None) -> str | None:
-        if credentials is None or not self._options.sender_check:
-            return None
-        for sender in (self._default_username, credentials.username):
-            if sender and "@" in sender:
-                return sender
-        return None
-
-    async def _probe(self, candidate: Candidate) -> ProbeResult:
-        from mailprobe.probe import ProbeTimeouts, probe_endpoint
-
-        setting = candidate.setting
-        host_limit = self._host_limits.setdefault(
-            setting.host.lower().rstrip("."),
-            asyncio.Semaphore(max(1, self._options.per_host_connections)),
-        )
-        credentials, refusal = self._credentials(candidate)
-        async with self._global_limit, host_limit:
-            remaining = max(0.5, self._deadline - time.monotonic())
-            log.debug(
-                "probe %s %s:%s %s: start (login %s, %.1f s left)",
-                setting.protocol,
-                setting.host,
-                setting.port,
-                setting.security,
-                "yes" if credentials is not None else "no",
-                remaining,
-            )
-            if self._on_probe is not None:
-                self._on_probe(candidate, None)
-            result = await probe_endpoint(
-                setting.protocol,
-                setting.host,
-                setting.port,
-                setting.security,
-                dns=self._dns,
-                net=self._options.discovery.net,
-                timeouts=ProbeTimeouts.within(remaining),
-                credentials=credentials,
-                allow_plaintext_login=self._options.allow_plaintext_login,
-                sender_check=self._sender(credentials),
-                check_weak_tls=self._options.check_weak_tls,
-            )
-        if refusal and result.login is None:
-            result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))
-        log.debug(
-            "probe %s %s:%s %s: %s %s (%s ms, %d connection(s))",
-            setting.protocol,
-            setting.host,
-            setting.port,
-            setting.security,
-            result.status,
-            result.reason,
-            result.timings.total,
-            result.connections,
-        )
-        if self._on_probe is not None:
-            self._on_probe(candidate, result)
-        return result
-
-    async def collect(self, candidates: Sequence[Candidate]) -> list[ProbedCandidate]:
-        """Probe every candidate (reusing started probes); results in `candidates` order.
-
-        A probe still running at the deadline is cancelled and reported as a timeout.
-        """
-        for candidate in candidates:
-            self.start(candidate)
-        tasks = [self._tasks[c.setting.endpoint] for c in candidates]
-        if tasks:
-            remaining = max(0.0, self._deadline - time.monotonic())
-            _done, pending = await asyncio.wait(tasks, timeout=remaining + 0.5)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
-        results: list[ProbedCandidate] = []
-        for candidate, task in zip(candidates, tasks, strict=True):
-            if task.cancelled():
-                probe = ProbeResult(ProbeStatus.TIMEOUT, "no result within the overall deadline")
-            else:
-                probe = task.result()
-            results.append(ProbedCandidate(candidate, probe))
-        return results
-
-    async def cancel_unused(self, candidates: Sequence[Candidate]) -> None:
-        """Stop probes of endpoints that did not make it into `candidates`."""
-        wanted = {c.setting.endpoint for c in candidates}
-        stray = [t for k, t in self._tasks.items() if k not in wanted]
-        for task in stray:
-            task.cancel()
-        if stray:
-            await asyncio.gather(*stray, return_exceptions=True)
-
-
-async def probe_candidates(
-    candidates: Sequence[Candidate],
-    options: CheckOptions,
-    dns: DnsClient,
-    deadline: float,
-    on_probe: ProbeObserver | None = None,
-    default_username: str | None = None,
-) -> list[ProbedCandidate]:
-    """Probe each candidate once, concurrently within the connection limits and deadline."""
-    prober = Prober(options, dns, deadline, on_probe, default_username)
-    return await prober.collect(candidates)
 
 
 def _keep(pc: ProbedCandidate) -> bool:
