@@ -47,7 +47,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def _stop(message: str, code: int) -> NoReturn:
-    typer.echo(message, err=True)
+    typer.echo(f"mailprobe: {message}", err=True)
     raise typer.Exit(code)
 
 
