@@ -179,7 +179,12 @@ class Provider:
     def info(self) -> ProviderInfo:
         """What reports show about this provider."""
         return ProviderInfo(
-            id=self.id, name=self.name, status=self.status, hints=self.hints, docs=self.docs
+            id=self.id,
+            name=self.name,
+            status=self.status,
+            hints=self.hints,
+            docs=self.docs,
+            domains=self.domains,
         )
 
     def settings_for(self, address: Address) -> tuple[ServerSetting, ...]:
