@@ -70,7 +70,8 @@ def _verdicts(report: Report) -> list[str]:
                 lines.append(f"  {label:<5} no settings found")
             continue
         s = rec.candidate.setting
-        where = f"{s.host}:{s.port} {SECURITY_LABELS[s.security]}"
+        host = f"[{s.host}]" if ":" in s.host else s.host  # an IPv6 address
+        where = f"{host}:{s.port} {SECURITY_LABELS[s.security]}"
         if rec.verified is None:
             verdict = "found (not tested)"
         elif rec.verified:
