@@ -38,3 +38,20 @@ def test_no_exported_name_is_shadowed_by_a_submodule() -> None:
 
     clashes = [n for n in mailprobe.__all__ if importlib.util.find_spec(f"mailprobe.{n}")]
     assert clashes == []
+
+
+def test_an_offline_lookup_loads_no_network_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io; from mailprobe.cli import run; out = sys.stdout; "
+        "sys.stdout = io.StringIO(); status = run(['discover', 'you@gmail.com', '--offline',"
+        " '--json']); sys.stdout = out; "
+        "print(status, ','.join(m for m in ('httpx', 'dns.resolver', 'cryptography',"
+        " 'publicsuffixlist') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["0"]
