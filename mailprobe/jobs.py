@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from mailprobe.address import parse_address
 from mailprobe.discovery import discover, rank_candidates
 from mailprobe.models import (
-    IMPLICIT_TLS_PORTS,
     STANDARD_PORTS,
     Address,
     Candidate,
@@ -31,6 +30,7 @@ from mailprobe.models import (
     ServerSetting,
     SourceId,
     SourceOutcome,
+    default_security,
 )
 from mailprobe.prober import CheckOptions, ProbeObserver, Prober, probe_candidates
 
@@ -186,11 +186,6 @@ def infer_protocol(port: int) -> Protocol | None:
     return None
 
 
-def infer_security(port: int) -> Security:
-    """The mode a port implies: implicit TLS on 993/995/465, STARTTLS elsewhere."""
-    return Security.TLS if port in IMPLICIT_TLS_PORTS else Security.STARTTLS
-
-
 def user_candidates(
     host: str, port: int | None, protocol: Protocol, security: Security | None
 ) -> tuple[Candidate, ...]:
@@ -208,7 +203,7 @@ def user_candidates(
             standard = STANDARD_PORTS[(protocol, mode)]
             settings.append(ServerSetting(protocol, host, standard, mode))
     else:
-        settings.append(ServerSetting(protocol, host, port, security or infer_security(port)))
+        settings.append(ServerSetting(protocol, host, port, security or default_security(port)))
     return rank_candidates(Candidate(s, (provenance,)) for s in settings)
 
 
@@ -255,7 +250,6 @@ async def run_probe(
 __all__ = [
     "CheckOptions",
     "infer_protocol",
-    "infer_security",
     "recommend",
     "run_check",
     "run_discover",

@@ -57,6 +57,11 @@ IMPLICIT_TLS_PORTS = frozenset(
 )
 
 
+def default_security(port: int) -> Security:
+    """The security a port usually speaks: TLS on 993/995/465, else STARTTLS."""
+    return Security.TLS if port in IMPLICIT_TLS_PORTS else Security.STARTTLS
+
+
 class SourceId(StrEnum):
     """Where a candidate setting came from."""
 

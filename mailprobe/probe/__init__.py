@@ -44,9 +44,10 @@ login outcome                  login=LoginResult(status=...); status=auth_failed
 `connections` is the number of TCP connections made (never more than two).
 """
 
+from mailprobe.models import default_security
 from mailprobe.probe.dialog import ProbeTimeouts
 from mailprobe.probe.login import Credentials
-from mailprobe.probe.session import default_security, probe_endpoint
+from mailprobe.probe.session import probe_endpoint
 
 __all__ = [
     "Credentials",

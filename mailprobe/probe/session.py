@@ -21,7 +21,6 @@ import time
 from dataclasses import replace
 
 from mailprobe.models import (
-    IMPLICIT_TLS_PORTS,
     FailedAttempt,
     NetOptions,
     ProbePhase,
@@ -42,11 +41,6 @@ from mailprobe.probe.smtp import run_smtp, validate_sender
 from mailprobe.probe.tls import is_plaintext_answer, legacy_context
 
 _SCRIPTS = {Protocol.IMAP: run_imap, Protocol.POP3: run_pop3, Protocol.SMTP: run_smtp}
-
-
-def default_security(port: int) -> Security:
-    """The security a port usually speaks: TLS on 993/995/465, else STARTTLS."""
-    return Security.TLS if port in IMPLICIT_TLS_PORTS else Security.STARTTLS
 
 
 async def probe_endpoint(
