@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from mailprobe.models import ConnectTo, NetOptions, Protocol, Security  # noqa: E402
 from mailprobe.net.dns import DnsClient  # noqa: E402
-from mailprobe.probe import probe_endpoint  # noqa: E402
+from mailprobe.probes import probe_endpoint  # noqa: E402
 from testbed import Bed, BedInfo, load_bed  # noqa: E402
 
 HOST = "smtp.mailprobe.test"
@@ -41,7 +41,7 @@ import asyncio, sys
 from pathlib import Path
 from mailprobe.models import ConnectTo, NetOptions
 from mailprobe.net.dns import DnsClient
-from mailprobe.probe import probe_endpoint
+from mailprobe.probes import probe_endpoint
 port, ca = int(sys.argv[1]), Path(sys.argv[2])
 net = NetOptions(connect_to=(ConnectTo("", 587, "127.0.0.1", port),), ca_file=ca)
 result = asyncio.run(probe_endpoint("smtp", "smtp.mailprobe.test", 587, "starttls",

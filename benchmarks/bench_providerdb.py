@@ -13,7 +13,7 @@ import random
 import tempfile
 import time
 
-from mailprobe.providerdb import ProviderDb
+from mailprobe.providers import ProviderDb
 
 LOOKUPS = 10_000
 TARGET_MS = 50.0

@@ -11,8 +11,6 @@ verifies with live handshakes, `probe_setting` verifies one user-typed setting. 
 frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON report.
 """
 
-__version__ = "0.1.0"
-
 from mailprobe.address import parse_address
 from mailprobe.discovery import discover
 from mailprobe.errors import (
@@ -24,10 +22,6 @@ from mailprobe.errors import (
     ProviderDbError,
 )
 from mailprobe.exit_status import ExitStatus, exit_status_for
-from mailprobe.jobs import CheckOptions
-from mailprobe.jobs import run_check as check
-from mailprobe.jobs import run_discover as discover_report
-from mailprobe.jobs import run_probe as probe_setting
 from mailprobe.models import (
     Address,
     Candidate,
@@ -58,7 +52,12 @@ from mailprobe.models import (
     Timings,
     TlsInfo,
 )
+from mailprobe.pipeline import CheckOptions
+from mailprobe.pipeline import run_check as check
+from mailprobe.pipeline import run_discover as discover_report
+from mailprobe.pipeline import run_probe as probe_setting
 from mailprobe.render.json import report_to_json
+from mailprobe.version import __version__
 
 __all__ = [
     "Address",

@@ -38,7 +38,7 @@ from mailprobe.sources.base import Source, SourceContext, skipped, timeout
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.net.http import HttpFetcher
-    from mailprobe.providerdb import ProviderDb
+    from mailprobe.providers import ProviderDb
 
 log = logging.getLogger("mailprobe.discovery")
 
@@ -272,7 +272,7 @@ async def discover(
     opts = options or DiscoveryOptions()
     parsed = address if isinstance(address, Address) else parse_address(address)
     if providers is None:
-        from mailprobe.providerdb import default_db
+        from mailprobe.providers import default_db
 
         providers = default_db()
     ctx = SourceContext(parsed, opts, providers, dns=dns, http=http)

@@ -33,8 +33,8 @@ async def scan_lines(
     single-address command would have returned); an invalid line gives `input` and
     `error`. Returns True if any line failed or reached `fail_on`.
     """
-    from mailprobe.jobs import CheckOptions, run_check, run_discover
-    from mailprobe.providerdb import default_db
+    from mailprobe.pipeline import CheckOptions, run_check, run_discover
+    from mailprobe.providers import default_db
     from mailprobe.render.json import report_to_json
 
     inputs = [line.strip() for line in lines if _wanted(line)]

@@ -34,7 +34,7 @@ from mailprobe.net.dns import DnsClient
 from mailprobe.sources.base import SourceContext
 
 if TYPE_CHECKING:
-    from mailprobe.providerdb import ProviderDb
+    from mailprobe.providers import ProviderDb
 
 
 class Fault(StrEnum):

@@ -21,8 +21,8 @@ from mailprobe.models import (
     SourceOutcome,
     SourceStatus,
 )
-from mailprobe.options import parse_connect_to, parse_nameserver
-from mailprobe.providerdb import ProviderDb
+from mailprobe.option_values import parse_connect_to, parse_nameserver
+from mailprobe.providers import ProviderDb
 from mailprobe.sources import autoconfig
 from mailprobe.sources.base import SourceContext
 from testbed import BedInfo

@@ -73,7 +73,7 @@ def test_domain_list_documents_every_case(bed: BedInfo) -> None:
 
 def test_mailprobe_reads_the_connect_rules_as_intended(bed: BedInfo) -> None:
     from mailprobe.models import NetOptions
-    from mailprobe.options import parse_connect_to
+    from mailprobe.option_values import parse_connect_to
 
     by_ip = NetOptions(connect_to=tuple(parse_connect_to(r) for r in bed.connect_to))
     assert by_ip.route("imap2.mailprobe.test", 993) == ("127.0.0.2", bed.ports["imaps"])

@@ -41,7 +41,7 @@ from mailprobe.models import (
     SourceId,
 )
 from mailprobe.net.dns import DnsClient
-from mailprobe.probe import ProbeTimeouts, probe_endpoint
+from mailprobe.probes import ProbeTimeouts, probe_endpoint
 
 IMAP, POP3, SMTP = Protocol.IMAP, Protocol.POP3, Protocol.SMTP
 TLS, STARTTLS = Security.TLS, Security.STARTTLS

@@ -1,6 +1,6 @@
 """diagnose_probe: each situation a real probe reports becomes the right finding and words.
 
-Every ProbeResult here is shaped like the one mailprobe.probe produces for that situation
+Every ProbeResult here is shaped like the one mailprobe.probes produces for that situation
 (status, reason text from net/failures, failed phase, failure kind, detected mode).
 """
 

@@ -19,7 +19,7 @@ from mailprobe.models import (
     SourceStatus,
 )
 from mailprobe.net.dns import DnsAnswer, DnsStatus
-from mailprobe.providerdb import Provider, ProviderDb, ServerEntry
+from mailprobe.providers import Provider, ProviderDb, ServerEntry
 from mailprobe.sources import mx
 from mailprobe.sources.mx import lookup_domains
 from test_autoconfig_xml import FULL

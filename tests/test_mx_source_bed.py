@@ -10,7 +10,7 @@ from mailprobe.models import (
     SourceId,
     SourceStatus,
 )
-from mailprobe.providerdb import Provider, ProviderDb, ServerEntry
+from mailprobe.providers import Provider, ProviderDb, ServerEntry
 from mailprobe.sources import mx
 from test_autoconfig_bed import bed_context
 from testbed import BedInfo

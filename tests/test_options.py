@@ -6,7 +6,7 @@ import pytest
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.models import ConnectTo, Nameserver, NetOptions, SourceId
-from mailprobe.options import (
+from mailprobe.option_values import (
     check_timeout,
     parse_connect_to,
     parse_host_port,

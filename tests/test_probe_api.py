@@ -1,10 +1,10 @@
-"""The public surface of mailprobe.probe: exported names, timeouts, default security."""
+"""The public surface of mailprobe.probes: exported names, timeouts, default security."""
 
 from __future__ import annotations
 
-import mailprobe.probe as probe_pkg
+import mailprobe.probes as probe_pkg
 from mailprobe.models import ProbePhase, Security
-from mailprobe.probe import ProbeTimeouts, default_security
+from mailprobe.probes import ProbeTimeouts, default_security
 
 
 def test_exported_names() -> None:

@@ -21,7 +21,7 @@ from mailprobe.models import (
     Security,
 )
 from mailprobe.net.dns import DnsClient
-from mailprobe.probe import Credentials, ProbeTimeouts, probe_endpoint
+from mailprobe.probes import Credentials, ProbeTimeouts, probe_endpoint
 from testbed import BedInfo
 
 _ALT_SERVICES = ("imap", "imaps", "pop3", "pop3s")

@@ -45,7 +45,7 @@ from mailprobe.models import (
     Security,
 )
 from mailprobe.net.dns import DnsClient, DnsStatus, HostAddresses
-from mailprobe.probe import Credentials, ProbeTimeouts, probe_endpoint
+from mailprobe.probes import Credentials, ProbeTimeouts, probe_endpoint
 
 FAST = ProbeTimeouts(connect=2.0, greeting=1.0, tls=2.0, command=2.0, total=15.0)
 SECRET = "Tr0ub4dor&3-secret"

@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from mailprobe.models import LoginStatus
-from mailprobe.probe import Credentials
-from mailprobe.probe.login import (
+from mailprobe.probes import Credentials
+from mailprobe.probes.login import (
     classify_imap_login,
     classify_pop3_login,
     classify_smtp_auth,
@@ -16,7 +16,7 @@ from mailprobe.probe.login import (
     plain_response,
     redact,
 )
-from mailprobe.probe.replies import parse_imap_line, parse_pop3_status, parse_smtp_reply
+from mailprobe.probes.replies import parse_imap_line, parse_pop3_status, parse_smtp_reply
 
 SECRET = "s3cr3t-Pa55"
 CREDS = Credentials("alice@example.org", SECRET)

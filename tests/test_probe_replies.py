@@ -6,7 +6,7 @@ import pytest
 
 from mailprobe.models import Protocol
 from mailprobe.net.failures import ProtocolViolation
-from mailprobe.probe.replies import (
+from mailprobe.probes.replies import (
     ImapKind,
     SmtpReplyBuilder,
     decode_line,

@@ -4,7 +4,7 @@ Google is recognised through the bundled database's MX patterns."""
 from __future__ import annotations
 
 from mailprobe.models import SourceStatus
-from mailprobe.providerdb import ProviderDb
+from mailprobe.providers import ProviderDb
 from mailprobe.sources import provider_db
 from test_autoconfig_bed import bed_context
 from testbed import BedInfo

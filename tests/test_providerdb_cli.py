@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mailprobe.address import parse_address
-from mailprobe.cli_db import db_app
-from mailprobe.providerdb import bundled_path
+from mailprobe.cli.db import db_app
+from mailprobe.providers import bundled_path
 from mailprobe.sources.autoconfig_xml import parse_config
 
 runner = CliRunner()

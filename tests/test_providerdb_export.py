@@ -7,7 +7,7 @@ import pytest
 
 from mailprobe.address import parse_address
 from mailprobe.models import Protocol, ServerSetting
-from mailprobe.providerdb import ProviderDb, export_autoconfig
+from mailprobe.providers import ProviderDb, export_autoconfig
 from mailprobe.sources.autoconfig_xml import parse_config
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from mailprobe.address import parse_address
 from mailprobe.models import Protocol, ProviderStatus, Security, ServerSetting
-from mailprobe.providerdb import (
+from mailprobe.providers import (
     Provider,
     ProviderDb,
     ServerEntry,
@@ -209,7 +209,7 @@ def test_default_db_is_one_shared_instance() -> None:
 
 def test_importing_the_package_reads_no_file(tmp_path: Path) -> None:
     code = (
-        "import sys, mailprobe.providerdb as p, mailprobe.sources.provider_db; "
+        "import sys, mailprobe.providers as p, mailprobe.sources.provider_db; "
         "print(p.default_db().loaded, 'tomllib' in sys.modules, 'dns.resolver' in sys.modules)"
     )
     env = {**os.environ, "MAILPROBE_CACHE_DIR": str(tmp_path)}

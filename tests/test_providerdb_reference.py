@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from mailprobe.providerdb import OverrideKind, Provider, ProviderDb, bundled_path
+from mailprobe.providers import OverrideKind, Provider, ProviderDb, bundled_path
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"

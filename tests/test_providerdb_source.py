@@ -20,7 +20,7 @@ from mailprobe.models import (
     SourceStatus,
 )
 from mailprobe.net.dns import DnsAnswer, DnsClient, DnsStatus
-from mailprobe.providerdb import Provider, ProviderDb, ServerEntry
+from mailprobe.providers import Provider, ProviderDb, ServerEntry
 from mailprobe.sources import provider_db
 from mailprobe.sources.base import SourceContext
 

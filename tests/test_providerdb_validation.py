@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mailprobe.errors import ProviderDbError
-from mailprobe.providerdb import ProviderDb, check_folder, load_folder, load_provider_file
+from mailprobe.providers import ProviderDb, check_folder, load_folder, load_provider_file
 
 GOOD = """\
 id = "example"

@@ -28,7 +28,6 @@ if "httpx" not in sys.modules:
 
 import httpx
 
-from mailprobe import __version__
 from mailprobe.models import NetOptions
 from mailprobe.net.connect import resolve_route
 from mailprobe.net.dns import DnsClient
@@ -42,6 +41,7 @@ from mailprobe.net.failures import (
 )
 from mailprobe.net.ipaddr import is_ip_literal
 from mailprobe.net.tlsctx import strict_context
+from mailprobe.version import __version__
 
 #: Largest response body accepted, in bytes (after content decoding).
 MAX_BODY = 1024 * 1024

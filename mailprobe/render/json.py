@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from mailprobe import __version__
 from mailprobe.models import (
     Candidate,
     CertInfo,
@@ -25,6 +24,7 @@ from mailprobe.models import (
     Timings,
     TlsInfo,
 )
+from mailprobe.version import __version__
 
 SCHEMA_VERSION = 1
 

@@ -26,7 +26,7 @@ from mailprobe.models import (
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.net.http import HttpFetcher
-    from mailprobe.providerdb import ProviderDb
+    from mailprobe.providers import ProviderDb
 
 
 class SourceContext:

@@ -35,7 +35,7 @@ from mailprobe.sources.base import SourceContext, empty, error, timeout
 from mailprobe.sources.ispdb import fetch_ispdb
 
 if TYPE_CHECKING:
-    from mailprobe.providerdb import ProviderDb
+    from mailprobe.providers import ProviderDb
 
 SOURCE = SourceId.MX
 

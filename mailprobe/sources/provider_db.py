@@ -15,7 +15,7 @@ from mailprobe.models import Provenance, SourceId, SourceOutcome
 from mailprobe.sources.base import SourceContext, candidates_from, empty, error, found, timeout
 
 if TYPE_CHECKING:
-    from mailprobe.providerdb import Provider
+    from mailprobe.providers import Provider
 
 SOURCE = SourceId.PROVIDER_DB
 

@@ -1,7 +1,7 @@
 """`mailprobe db ...`: list, show, validate and export entries of the provider database.
 
 Only parsing and rendering live here; lookups, validation and export are
-`mailprobe.providerdb`. Results go to stdout, problems to stderr. Exit codes: 0 fine,
+`mailprobe.providers`. Results go to stdout, problems to stderr. Exit codes: 0 fine,
 1 the folder has problems (`validate`), 2 unknown id or unusable input.
 """
 
@@ -15,7 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from mailprobe.errors import ProviderDbError
-from mailprobe.providerdb import (
+from mailprobe.providers import (
     Provider,
     ProviderDb,
     bundled_path,

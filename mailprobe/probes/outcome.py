@@ -1,7 +1,7 @@
 """Turning what the connections of one probe observed into its `ProbeResult`.
 
 `compose` reads the first connection, and the second when one was made (see
-`mailprobe.probe.session`): it names the problem the second connection revealed while
+`mailprobe.probes.session`): it names the problem the second connection revealed while
 keeping where and when the first one failed. `with_weak_tls` adds the TLS 1.0/1.1
 check, and `scrub` removes every form of the password from the result's texts.
 """
@@ -21,10 +21,10 @@ from mailprobe.models import (
     Timings,
 )
 from mailprobe.net.failures import FailureKind
-from mailprobe.probe.dialog import Observation, Plan, ProbeTimeouts
-from mailprobe.probe.login import Credentials, redact
-from mailprobe.probe.replies import excerpt
-from mailprobe.probe.tls import OLD_TLS_VERSIONS, cert_problem, refine_untrusted
+from mailprobe.probes.dialog import Observation, Plan, ProbeTimeouts
+from mailprobe.probes.login import Credentials, redact
+from mailprobe.probes.replies import excerpt
+from mailprobe.probes.tls import OLD_TLS_VERSIONS, cert_problem, refine_untrusted
 
 _PHASE_LABEL = {
     ProbePhase.DNS: "looking up the server",

@@ -32,11 +32,11 @@ from mailprobe.models import (
     SourceOutcome,
     default_security,
 )
-from mailprobe.prober import CheckOptions, ProbeObserver, Prober, probe_candidates
+from mailprobe.probes.scheduler import CheckOptions, ProbeObserver, Prober, probe_candidates
 
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
-    from mailprobe.providerdb import ProviderDb
+    from mailprobe.providers import ProviderDb
 
 #: Share of the deadline discovery may use in `check`, so probes keep time of their own.
 DISCOVERY_SHARE = 0.5

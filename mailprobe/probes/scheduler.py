@@ -28,9 +28,9 @@ from mailprobe.models import (
 
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
-    from mailprobe.probe import Credentials
+    from mailprobe.probes import Credentials
 
-log = logging.getLogger("mailprobe.prober")
+log = logging.getLogger("mailprobe.probes.scheduler")
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Prober:
         return None
 
     async def _probe(self, candidate: Candidate) -> ProbeResult:
-        from mailprobe.probe import ProbeTimeouts, probe_endpoint
+        from mailprobe.probes import ProbeTimeouts, probe_endpoint
 
         setting = candidate.setting
         host_limit = self._host_limits.setdefault(

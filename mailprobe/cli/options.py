@@ -16,10 +16,10 @@ import typer
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.models import DiscoveryOptions, NetOptions, Severity
-from mailprobe.options import check_timeout, parse_connect_to, parse_nameserver, parse_sources
+from mailprobe.option_values import check_timeout, parse_connect_to, parse_nameserver, parse_sources
 
 if TYPE_CHECKING:
-    from mailprobe.probe import Credentials
+    from mailprobe.probes import Credentials
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report (schema 1).")]
@@ -216,7 +216,7 @@ def credentials(
             if given:
                 raise InvalidOptionError(f"{flag} only makes sense with --login")
         return None
-    from mailprobe.probe import Credentials
+    from mailprobe.probes import Credentials
 
     # An empty username means "the one discovery found for each server".
     return Credentials(username=username or "", password=read_password(password_stdin))

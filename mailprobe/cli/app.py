@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.exceptions import TyperException
 
-from mailprobe import __version__
-from mailprobe.cli_options import (
+from mailprobe.cli.options import (
     AllowHttpOpt,
     BriefOpt,
     CaFileOpt,
@@ -59,7 +58,8 @@ from mailprobe.models import (
     Severity,
     SourceOutcome,
 )
-from mailprobe.options import parse_host_port
+from mailprobe.option_values import parse_host_port
+from mailprobe.version import __version__
 
 if TYPE_CHECKING:
     pass
@@ -193,7 +193,7 @@ def check(
     """
     _setup_logging(debug)
     from mailprobe.address import parse_address
-    from mailprobe.jobs import CheckOptions, run_check, run_discover
+    from mailprobe.pipeline import CheckOptions, run_check, run_discover
 
     parsed = parse_address(address)
     discovery = discovery_options(
@@ -269,7 +269,7 @@ def discover(
     """
     _setup_logging(debug)
     from mailprobe.address import parse_address
-    from mailprobe.jobs import run_discover
+    from mailprobe.pipeline import run_discover
 
     parsed = parse_address(address)
     options = discovery_options(
@@ -343,7 +343,7 @@ def probe(
     mode the port implies is tried, and a mismatch is named.
     """
     _setup_logging(debug)
-    from mailprobe.jobs import CheckOptions, infer_protocol, run_probe
+    from mailprobe.pipeline import CheckOptions, infer_protocol, run_probe
 
     host, port = parse_host_port(server)
     chosen = protocol or (infer_protocol(port) if port else None)
@@ -465,7 +465,7 @@ def _root(
 
 
 def _register_db() -> None:
-    from mailprobe.cli_db import db_app
+    from mailprobe.cli.db import db_app
 
     app.add_typer(db_app, name="db", help="Inspect, validate and export the provider database.")
 

@@ -12,21 +12,21 @@ import re
 from mailprobe.errors import InvalidInputError
 from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus
 from mailprobe.net.failures import ProtocolViolation
-from mailprobe.probe.dialog import ProbeStop, Session
-from mailprobe.probe.login import (
+from mailprobe.probes.dialog import ProbeStop, Session
+from mailprobe.probes.login import (
     classify_smtp_auth,
     login_password,
     login_username,
     plain_response,
 )
-from mailprobe.probe.replies import (
+from mailprobe.probes.replies import (
     EhloInfo,
     SmtpReply,
     SmtpReplyBuilder,
     excerpt,
     parse_ehlo,
 )
-from mailprobe.probe.stream import MAX_REPLY_LINES
+from mailprobe.probes.stream import MAX_REPLY_LINES
 
 _SENDER = re.compile(r"^[^\s<>\"]+@[^\s<>@\"]+$")
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 
 from mailprobe.errors import ProviderDbError
 from mailprobe.models import Protocol, ProviderStatus, Security
-from mailprobe.providerdb.model import (
+from mailprobe.providers.model import (
     PLACEHOLDERS,
     AuthMethod,
     OAuth2Endpoints,

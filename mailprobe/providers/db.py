@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailprobe.errors import ProviderDbError
-from mailprobe.providerdb.cache import fingerprint, read_cache, write_cache
-from mailprobe.providerdb.model import Provider
-from mailprobe.providerdb.validate import load_provider_file
+from mailprobe.providers.cache import fingerprint, read_cache, write_cache
+from mailprobe.providers.model import Provider
+from mailprobe.providers.validate import load_provider_file
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _MAX_REPORTED = 25

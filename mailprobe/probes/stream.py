@@ -10,7 +10,7 @@ import asyncio
 
 from mailprobe.net.connect import MAX_LINE, Connection
 from mailprobe.net.failures import ProtocolViolation
-from mailprobe.probe.replies import decode_line
+from mailprobe.probes.replies import decode_line
 
 #: Most bytes one probe connection may receive before it is treated as abuse.
 MAX_BYTES = 1024 * 1024

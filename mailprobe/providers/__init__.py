@@ -10,7 +10,7 @@ See `provider_db/README.md` for the file format.
 
 from __future__ import annotations
 
-from mailprobe.providerdb.db import (
+from mailprobe.providers.db import (
     ProviderDb,
     bundled_path,
     check_folder,
@@ -19,8 +19,8 @@ from mailprobe.providerdb.db import (
     load_folder,
     provider_files,
 )
-from mailprobe.providerdb.export import export_autoconfig
-from mailprobe.providerdb.model import (
+from mailprobe.providers.export import export_autoconfig
+from mailprobe.providers.model import (
     PLACEHOLDERS,
     AuthMethod,
     OAuth2Endpoints,
@@ -31,7 +31,7 @@ from mailprobe.providerdb.model import (
     ServerEntry,
     fill_placeholders,
 )
-from mailprobe.providerdb.validate import is_host_name, load_provider_file, provider_from_table
+from mailprobe.providers.validate import is_host_name, load_provider_file, provider_from_table
 
 __all__ = [
     "PLACEHOLDERS",

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from mailprobe.models import LoginResult, LoginStatus
-from mailprobe.probe.replies import ImapResponse, Pop3Status, SmtpReply, excerpt
+from mailprobe.probes.replies import ImapResponse, Pop3Status, SmtpReply, excerpt
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ from mailprobe.models import (
 )
 from mailprobe.net.connect import Connection
 from mailprobe.net.failures import Failure, ProtocolViolation
-from mailprobe.probe.login import Credentials
-from mailprobe.probe.replies import describe_foreign_greeting, excerpt, recognise_greeting
-from mailprobe.probe.stream import LineStream
-from mailprobe.probe.tls import chain_length, names_issuer_url, tls_info
+from mailprobe.probes.login import Credentials
+from mailprobe.probes.replies import describe_foreign_greeting, excerpt, recognise_greeting
+from mailprobe.probes.stream import LineStream
+from mailprobe.probes.tls import chain_length, names_issuer_url, tls_info
 
 _NAMES = {Protocol.IMAP: "an IMAP", Protocol.POP3: "a POP3", Protocol.SMTP: "an SMTP"}
 

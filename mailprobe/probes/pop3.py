@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus
 from mailprobe.net.failures import ProtocolViolation
-from mailprobe.probe.dialog import ProbeStop, Session
-from mailprobe.probe.login import classify_pop3_login, plain_response
-from mailprobe.probe.replies import (
+from mailprobe.probes.dialog import ProbeStop, Session
+from mailprobe.probes.login import classify_pop3_login, plain_response
+from mailprobe.probes.replies import (
     Pop3Capabilities,
     Pop3Status,
     excerpt,
@@ -14,7 +14,7 @@ from mailprobe.probe.replies import (
     parse_pop3_status,
     pop3_unstuff,
 )
-from mailprobe.probe.stream import MAX_REPLY_LINES
+from mailprobe.probes.stream import MAX_REPLY_LINES
 
 
 async def _status(s: Session) -> Pop3Status:

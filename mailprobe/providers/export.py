@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailprobe.models import Protocol, Security
-from mailprobe.providerdb.model import AuthMethod, Provider, ServerEntry
+from mailprobe.providers.model import AuthMethod, Provider, ServerEntry
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mailprobe.models import Protocol, ProviderStatus, Security
-from mailprobe.providerdb.model import (
+from mailprobe.providers.model import (
     AuthMethod,
     OAuth2Endpoints,
     Override,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus, Security
 from mailprobe.net.failures import ProtocolViolation
-from mailprobe.probe.dialog import ProbeStop, Session
-from mailprobe.probe.login import classify_imap_login, imap_quote, plain_response
-from mailprobe.probe.replies import (
+from mailprobe.probes.dialog import ProbeStop, Session
+from mailprobe.probes.login import classify_imap_login, imap_quote, plain_response
+from mailprobe.probes.replies import (
     ImapKind,
     ImapResponse,
     decode_line,
@@ -19,7 +19,7 @@ from mailprobe.probe.replies import (
     imap_capabilities,
     parse_imap_line,
 )
-from mailprobe.probe.stream import MAX_REPLY_LINES
+from mailprobe.probes.stream import MAX_REPLY_LINES
 
 _LITERAL = re.compile(r"\{(\d{1,9})\+?\}$")
 

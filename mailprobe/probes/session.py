@@ -32,13 +32,13 @@ from mailprobe.net.connect import open_connection
 from mailprobe.net.dns import DnsClient
 from mailprobe.net.failures import AttemptFailure, ConnectFailed, FailureKind, classify
 from mailprobe.net.tlsctx import permissive_context, strict_context
-from mailprobe.probe.dialog import Observation, Plan, ProbeStop, ProbeTimeouts, Session
-from mailprobe.probe.imap import run_imap
-from mailprobe.probe.login import Credentials, redact
-from mailprobe.probe.outcome import compose, scrub, with_weak_tls
-from mailprobe.probe.pop3 import run_pop3
-from mailprobe.probe.smtp import run_smtp, validate_sender
-from mailprobe.probe.tls import is_plaintext_answer, legacy_context
+from mailprobe.probes.dialog import Observation, Plan, ProbeStop, ProbeTimeouts, Session
+from mailprobe.probes.imap import run_imap
+from mailprobe.probes.login import Credentials, redact
+from mailprobe.probes.outcome import compose, scrub, with_weak_tls
+from mailprobe.probes.pop3 import run_pop3
+from mailprobe.probes.smtp import run_smtp, validate_sender
+from mailprobe.probes.tls import is_plaintext_answer, legacy_context
 
 _SCRIPTS = {Protocol.IMAP: run_imap, Protocol.POP3: run_pop3, Protocol.SMTP: run_smtp}
 

@@ -44,10 +44,33 @@ login outcome                  login=LoginResult(status=...); status=auth_failed
 `connections` is the number of TCP connections made (never more than two).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from mailprobe.models import default_security
-from mailprobe.probe.dialog import ProbeTimeouts
-from mailprobe.probe.login import Credentials
-from mailprobe.probe.session import probe_endpoint
+
+if TYPE_CHECKING:
+    from mailprobe.probes.dialog import ProbeTimeouts
+    from mailprobe.probes.login import Credentials
+    from mailprobe.probes.session import probe_endpoint
+
+# The package is imported whenever its scheduler is; the probe machinery (ssl, asyncio
+# streams, DNS) loads only when one of these names is first used.
+_LAZY = {
+    "Credentials": "mailprobe.probes.login",
+    "ProbeTimeouts": "mailprobe.probes.dialog",
+    "probe_endpoint": "mailprobe.probes.session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "Credentials",
