@@ -6,11 +6,6 @@ from enum import IntEnum
 
 from mailprobe.models import ProbeStatus, Report, Severity
 
-#: Probe statuses meaning "could not be tested from here", as opposed to a real answer.
-BLOCKED_STATUSES = frozenset(
-    {ProbeStatus.REFUSED, ProbeStatus.TIMEOUT, ProbeStatus.DNS_ERROR, ProbeStatus.RATE_LIMITED}
-)
-
 
 class ExitStatus(IntEnum):
     """The process exit codes pipelines rely on."""
@@ -25,14 +20,22 @@ class ExitStatus(IntEnum):
 
 
 def exit_status_for(report: Report, fail_on: Severity = Severity.ERROR) -> ExitStatus:
-    """3 when no settings were found, 4 when every probe was blocked (refused, timed out,
-    DNS failure, rate-limited), 1 when a finding is at or above `fail_on`, else 0."""
+    """3 when no settings were found, 4 when nothing answered (every probe ended in a DNS
+    failure, a connection timeout or a rate limit), 1 when a finding is at or above
+    `fail_on`, else 0. A refused connection or a server speaking another mode is an answer:
+    its findings decide. Good news (severity `good`) never counts."""
+    from mailprobe.diagnose.service import answered
+
     if not report.candidates:
         return ExitStatus.NOT_FOUND
-    probes = [pc.probe for pc in report.candidates if pc.probe is not None]
-    if report.probed and probes and all(p.status in BLOCKED_STATUSES for p in probes):
+    probes = [
+        pc.probe
+        for pc in report.candidates
+        if pc.probe is not None and pc.probe.status is not ProbeStatus.SKIPPED
+    ]
+    if report.probed and probes and not any(answered(p) for p in probes):
         return ExitStatus.UNTESTABLE
     worst = report.worst_severity()
-    if worst is not None and worst.rank >= fail_on.rank:
+    if worst is not None and worst is not Severity.GOOD and worst.rank >= fail_on.rank:
         return ExitStatus.FINDINGS
     return ExitStatus.OK

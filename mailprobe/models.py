@@ -128,16 +128,21 @@ class ProbeStatus(StrEnum):
 
 
 class Severity(StrEnum):
-    """How much a finding matters; `rank` orders them (error highest)."""
+    """How much a finding matters; `rank` orders them (error highest).
+
+    `good` is good news (a login worked, passwords refused until TLS): it ranks below
+    `info` and never counts for `--fail-on`.
+    """
 
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+    GOOD = "good"
 
     @property
     def rank(self) -> int:
-        """2 for error, 1 for warning, 0 for info."""
-        return {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}[self]
+        """2 for error, 1 for warning, 0 for info, -1 for good news."""
+        return {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0, Severity.GOOD: -1}[self]
 
 
 class ProviderStatus(StrEnum):

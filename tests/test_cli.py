@@ -164,8 +164,13 @@ def test_exit_status_rules() -> None:
     empty = Report("a@example.org", "example.org", None, {}, (), (), ())
     assert exit_status_for(empty) == ExitStatus.NOT_FOUND
     assert exit_status_for(_report((), (ProbeStatus.OK,))) == ExitStatus.OK
-    blocked = _report((error,), (ProbeStatus.TIMEOUT, ProbeStatus.REFUSED))
+    blocked = _report((error,), (ProbeStatus.TIMEOUT, ProbeStatus.DNS_ERROR))
     assert exit_status_for(blocked) == ExitStatus.UNTESTABLE
+    # A refused connection is an answer: the host was reached (issue 9).
+    refused = _report((error,), (ProbeStatus.TIMEOUT, ProbeStatus.REFUSED))
+    assert exit_status_for(refused) == ExitStatus.FINDINGS
+    good = Finding("login.ok", Severity.GOOD, "g")
+    assert exit_status_for(_report((good,), (ProbeStatus.OK,)), Severity.INFO) == ExitStatus.OK
     mixed = _report((error,), (ProbeStatus.TIMEOUT, ProbeStatus.TLS_ERROR))
     assert exit_status_for(mixed) == ExitStatus.FINDINGS
     assert exit_status_for(_report((warning,), (ProbeStatus.OK,))) == ExitStatus.OK

@@ -79,8 +79,36 @@ def test_nothing_found_when_sources_answered_empty_says_nothing_is_published() -
         outcome(SourceId.ISPDB, [], trusted=True, status=SourceStatus.SKIPPED),
     )
     f = of(diagnose_discovery(r), FindingId.DISCOVERY_NOTHING_FOUND)[0]
-    assert "publishes no mail settings" in f.advice
+    assert "publishes no autoconfig file" in f.advice
     assert "Not asked: ispdb." in f.advice
+    # Only what was asked is reported: SRV was not asked, so no claim about SRV records.
+    assert "SRV" not in f.advice
+    assert "not in mailprobe's database" not in f.advice
+
+
+def test_nothing_found_offline_claims_nothing_about_unasked_sources() -> None:
+    r = result(
+        outcome(SourceId.PROVIDER_DB, [], trusted=True, status=SourceStatus.EMPTY),
+        *(
+            outcome(s, [], trusted=False, status=SourceStatus.SKIPPED)
+            for s in (SourceId.AUTOCONFIG, SourceId.SRV)
+        ),
+    )
+    f = of(diagnose_discovery(r), FindingId.DISCOVERY_NOTHING_FOUND)[0]
+    assert "publishes" not in f.advice
+    assert "autoconfig file" not in f.advice
+    assert "without --offline" in f.advice
+
+
+def test_nothing_found_for_a_broken_provider_does_not_say_it_is_unknown() -> None:
+    r = result(outcome(SourceId.PROVIDER_DB, [], trusted=True, status=SourceStatus.FOUND))
+    broken = ProviderInfo("hey", "HEY", ProviderStatus.BROKEN, hints=("HEY has no IMAP.",))
+    r = DiscoveryResult(r.address, r.candidates, r.sources, broken)
+    findings = diagnose_discovery(r)
+    f = of(findings, FindingId.DISCOVERY_NOTHING_FOUND)[0]
+    assert "not in mailprobe's database" not in f.advice
+    assert "HEY is in mailprobe's database" in f.advice
+    assert of(findings, FindingId.PROVIDER_BROKEN)
 
 
 def test_trusted_sources_naming_different_hosts_disagree() -> None:

@@ -542,7 +542,7 @@ def test_logindisabled_is_good_news() -> None:
     )
     findings = diagnose_probe(c, probe)
     assert ids(findings) == [FindingId.IMAP_LOGINDISABLED]
-    assert findings[0].severity is Severity.INFO
+    assert findings[0].severity is Severity.GOOD
     assert "good" in findings[0].summary
     assert_names_endpoint(findings[0], c)
 
@@ -824,7 +824,7 @@ def test_healthy_endpoint_has_no_findings() -> None:
 @pytest.mark.parametrize(
     ("status", "fid", "severity", "words"),
     [
-        (LoginStatus.OK, FindingId.LOGIN_OK, Severity.INFO, "worked"),
+        (LoginStatus.OK, FindingId.LOGIN_OK, Severity.GOOD, "worked"),
         (
             LoginStatus.WRONG_CREDENTIALS,
             FindingId.LOGIN_WRONG_CREDENTIALS,

@@ -6,6 +6,7 @@ from mailprobe.diagnose import FindingId, diagnose_service
 from mailprobe.models import (
     Candidate,
     ProbedCandidate,
+    ProbePhase,
     ProbeResult,
     ProbeStatus,
     Protocol,
@@ -48,7 +49,7 @@ def test_no_working_endpoint_lists_what_was_tried_and_suspects_the_network() -> 
             "imap.example.org",
             143,
             STARTTLS,
-            ProbeResult(ProbeStatus.REFUSED, "connection refused"),
+            ProbeResult(ProbeStatus.TIMEOUT, "timed out", failed_phase=ProbePhase.CONNECT),
         ),
     ]
     findings = diagnose_service(IMAP, entries)
@@ -57,8 +58,28 @@ def test_no_working_endpoint_lists_what_was_tried_and_suspects_the_network() -> 
     assert f.severity is Severity.ERROR
     assert f.protocol is IMAP
     assert "imap.example.org port 993 SSL/TLS: timed out" in f.summary
-    assert "imap.example.org port 143 STARTTLS: connection refused" in f.summary
+    assert "imap.example.org port 143 STARTTLS: timed out" in f.summary
     assert "another network" in f.advice
+
+
+def test_refused_ports_are_not_blamed_on_the_network() -> None:
+    refused = ProbeResult(ProbeStatus.REFUSED, "connection refused")
+    entries = [probed(IMAP, "imap.example.org", 1143, STARTTLS, refused)]
+    (f,) = diagnose_service(IMAP, entries)
+    assert "another network" not in f.advice
+    assert "were reached" in f.advice
+
+
+def test_a_mode_mismatch_is_not_blamed_on_the_network() -> None:
+    silent = ProbeResult(
+        ProbeStatus.TIMEOUT,
+        "no greeting in plain text",
+        failed_phase=ProbePhase.BANNER,
+        detected_security=TLS,
+    )
+    (f,) = diagnose_service(SMTP, [probed(SMTP, "smtp.example.org", 465, STARTTLS, silent)])
+    assert "another network" not in f.advice
+    assert "another security mode" in f.advice
 
 
 def test_no_working_endpoint_for_mixed_failures_points_at_each_finding() -> None:

@@ -80,12 +80,23 @@ SourcesOpt = Annotated[
         "autodiscover, guess.",
     ),
 ]
+
+
+def _fail_on(value: Severity) -> Severity:
+    """`--fail-on good` makes no sense: good news never fails a run."""
+    if value is Severity.GOOD:
+        raise typer.BadParameter("good news never fails a run; use error, warning or info")
+    return value
+
+
 FailOnOpt = Annotated[
     Severity,
     typer.Option(
         "--fail-on",
         case_sensitive=False,
-        help="Exit with 1 when a finding has at least this severity.",
+        callback=_fail_on,
+        help="Exit with 1 when a finding has at least this severity (error, warning or info; "
+        "good news never counts).",
     ),
 ]
 DebugOpt = Annotated[

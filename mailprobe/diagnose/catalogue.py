@@ -102,7 +102,7 @@ class Rule:
     advice: str
 
 
-_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+_E, _W, _I, _G = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.GOOD
 _OTHER_NETWORK = (
     "Try from another network (for example a phone's mobile hotspot): if it works there, "
     "the network you are on blocks it."
@@ -321,7 +321,7 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "is a deliberate local setup, the server's operator must turn this off.",
         ),
         FindingId.IMAP_LOGINDISABLED: Rule(
-            _I,
+            _G,
             "the IMAP server refuses passwords until encryption is on (LOGINDISABLED)",
             "{host} port {port} (IMAP, {mode}) refuses passwords until the connection is "
             "encrypted (LOGINDISABLED): good.",
@@ -423,7 +423,7 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "certificate and its chain.",
         ),
         FindingId.LOGIN_OK: Rule(
-            _I,
+            _G,
             "the optional login test succeeded",
             "Login to {host} port {port} ({service}, {mode}) worked{how}.",
             "The user name and password are right for {service}.",
@@ -522,8 +522,7 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             _E,
             "no source found any server setting for the domain",
             "No mail server settings were found for {domain}.",
-            "{why} Ask the provider for the server names and ports, then check them with "
-            "`mailprobe probe HOST:PORT --protocol imap|pop3|smtp`.",
+            "{why}",
         ),
         FindingId.DISCOVERY_SOURCES_DISAGREE: Rule(
             _W,

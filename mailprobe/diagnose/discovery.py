@@ -50,23 +50,72 @@ def _host(name: str) -> str:
     return name.lower().rstrip(".")
 
 
+#: What each source would have said, as "the domain publishes ..." clauses.
+_PUBLISHES: Mapping[SourceId, str] = MappingProxyType(
+    {
+        SourceId.AUTOCONFIG: "no autoconfig file",
+        SourceId.ISPDB: "no entry in the Thunderbird ISPDB",
+        SourceId.SRV: "no SRV records",
+        SourceId.MX: "no MX record that points to a known provider",
+        SourceId.AUTODISCOVER: "no Exchange Autodiscover answer",
+        SourceId.GUESS: "no server under the usual names (imap., mail., smtp., ...)",
+    }
+)
+
+
 def _nothing_found(result: DiscoveryResult) -> Finding:
-    ran = [o for o in result.sources if o.status is not SourceStatus.SKIPPED]
-    skipped = [o.source.value for o in result.sources if o.status is SourceStatus.SKIPPED]
-    if ran and all(o.status in _FAILED for o in ran):
-        why = (
-            "Every source that was asked failed or timed out, so the network may be the "
-            "problem: check the connection and try again, perhaps with a longer --timeout."
-        )
-    else:
-        why = (
-            "The domain publishes no mail settings (no autoconfig file, no SRV records) and "
-            "its provider is not in mailprobe's database."
-        )
-    if skipped:
-        why += f" Not asked: {', '.join(skipped)}."
+    """Say only what was observed: which sources were asked and what each one returned."""
     domain = result.address.domain
-    return make_finding(FindingId.DISCOVERY_NOTHING_FOUND, Subject(), domain=domain, why=why)
+    ran = [o for o in result.sources if o.status is not SourceStatus.SKIPPED]
+    empty = [o.source for o in ran if o.status is SourceStatus.EMPTY]
+    failed = [o.source for o in ran if o.status in _FAILED]
+    skipped = [o for o in result.sources if o.status is SourceStatus.SKIPPED]
+    parts: list[str] = []
+    provider = result.provider
+    if provider is not None:
+        parts.append(
+            f"{provider.name} is in mailprobe's database, but the entry lists no IMAP, POP3 "
+            "or SMTP server for mail apps."
+        )
+    elif SourceId.PROVIDER_DB in empty:
+        parts.append(f"mailprobe's provider database does not know {domain}.")
+    said = [_PUBLISHES[s] for s in SOURCE_ORDER if s in empty and s in _PUBLISHES]
+    if said:
+        parts.append(f"The domain publishes {listing(said, limit=6).replace('; ', ', ')}.")
+    if failed:
+        names = ", ".join(SOURCE_NAMES[s] for s in SOURCE_ORDER if s in failed)
+        parts.append(f"These sources failed or timed out: {names}.")
+        if not empty and provider is None:
+            parts.append(
+                "The network may be the problem: check the connection and try again, "
+                "perhaps with a longer --timeout."
+            )
+    if skipped:
+        reasons: dict[str, list[str]] = {}
+        for o in skipped:
+            reasons.setdefault(o.detail.removeprefix("not asked: "), []).append(o.source.value)
+        for reason, names in reasons.items():
+            parts.append(f"Not asked: {', '.join(names)}" + (f" ({reason})." if reason else "."))
+    suggestions = () if provider is not None else _suggestions(domain)
+    if suggestions:
+        parts.insert(0, f"Did you mean {' or '.join(suggestions)}?")
+    if provider is None:
+        if ran and all(o.source is SourceId.PROVIDER_DB for o in ran) and skipped:
+            parts.append("Run without --offline to ask the domain itself.")
+        parts.append(
+            "Ask the provider for the server names and ports, then check them with "
+            "`mailprobe probe HOST:PORT --protocol imap|pop3|smtp`."
+        )
+    return make_finding(
+        FindingId.DISCOVERY_NOTHING_FOUND, Subject(), domain=domain, why=" ".join(parts)
+    )
+
+
+def _suggestions(domain: str) -> tuple[str, ...]:
+    """Known provider domains that `domain` looks like a typo of (bundled database)."""
+    from mailprobe.providers.suggest import similar_domains
+
+    return similar_domains(domain)
 
 
 def _provider(provider: ProviderInfo) -> Finding | None:

@@ -8,22 +8,33 @@ from mailprobe.diagnose.catalogue import MODE_NAMES, FindingId, Subject, clip, l
 from mailprobe.models import (
     Finding,
     ProbedCandidate,
+    ProbePhase,
     ProbeResult,
     ProbeStatus,
     Protocol,
     Security,
 )
 
-_UNREACHABLE = frozenset({ProbeStatus.REFUSED, ProbeStatus.TIMEOUT})
-
 #: Statuses of an endpoint that works as a server; a refused login is about the account.
 _WORKING = frozenset({ProbeStatus.OK, ProbeStatus.AUTH_FAILED})
+
+#: Statuses that say nothing came back from the server at all.
+_SILENT = frozenset({ProbeStatus.TIMEOUT, ProbeStatus.DNS_ERROR, ProbeStatus.RATE_LIMITED})
 
 _WHY = {
     "unreachable": (
         "None of the servers could be reached from here. If they work for other people, the "
         "network you are on probably blocks mail ports: try another network (for example a "
         "phone's mobile hotspot)."
+    ),
+    "refused": (
+        "The servers were reached, but nothing accepts connections on these ports. Check "
+        "the port numbers with the provider; if you run the server, check that the service "
+        "is running and that no firewall rejects the port."
+    ),
+    "mode": (
+        "The server answered, but speaks another security mode on this port: the finding "
+        "about the port says which mode to choose."
     ),
     "rate_limited": (
         "The servers turned mailprobe away for now (too many connections); this says nothing "
@@ -40,6 +51,23 @@ _WHY = {
 }
 
 
+def answered(probe: ProbeResult) -> bool:
+    """True if the server's host answered at all: it accepted or refused the connection,
+    sent something, or a second connection found the mode it speaks.
+
+    False for a failed DNS lookup, a connection that timed out, a rate limit before any
+    usable answer, and a skipped probe: nothing was learned about the setting.
+    """
+    if probe.status is ProbeStatus.SKIPPED:
+        return False
+    if probe.detected_security is not None or probe.detected_protocol is not None:
+        return True
+    if probe.status is ProbeStatus.TIMEOUT:
+        # Connected but silent (a greeting that never came) is an answer of sorts.
+        return probe.failed_phase not in (None, ProbePhase.DNS, ProbePhase.CONNECT)
+    return probe.status not in _SILENT
+
+
 def effective_security(configured: Security, probe: ProbeResult) -> Security:
     """The protection a working probe really had: STARTTLS not offered means plain text."""
     if configured is Security.STARTTLS and probe.tls is None and probe.starttls_offered is False:
@@ -47,13 +75,18 @@ def effective_security(configured: Security, probe: ProbeResult) -> Security:
     return configured
 
 
-def _why(statuses: set[ProbeStatus]) -> str:
-    if statuses <= _UNREACHABLE:
-        return _WHY["unreachable"]
+def _why(tested: Sequence[ProbeResult]) -> str:
+    statuses = {p.status for p in tested}
+    if any(p.detected_security is not None for p in tested):
+        return _WHY["mode"]
+    if statuses == {ProbeStatus.REFUSED}:
+        return _WHY["refused"]
     if statuses == {ProbeStatus.RATE_LIMITED}:
         return _WHY["rate_limited"]
     if statuses == {ProbeStatus.DNS_ERROR}:
         return _WHY["dns"]
+    if not any(answered(p) for p in tested):
+        return _WHY["unreachable"]
     return _WHY["mixed"]
 
 
@@ -81,7 +114,7 @@ def diagnose_service(protocol: Protocol, probed: Sequence[ProbedCandidate]) -> t
             tried = listing([_endpoint(pc) for pc, _ in mine])
             return (make_finding(FindingId.SERVICE_NOT_TESTED, subject, tried=tried),)
         tried = listing([f"{_endpoint(pc)}: {clip(p.reason, 80) or p.status}" for pc, p in tested])
-        why = _why({p.status for _, p in tested})
+        why = _why([p for _, p in tested])
         return (make_finding(FindingId.SERVICE_NO_WORKING_ENDPOINT, subject, tried=tried, why=why),)
     by_mode: dict[Security, list[ProbedCandidate]] = {}
     for pc, p in working:

@@ -138,7 +138,7 @@ class DnsClient:
                 rdtype,
                 DnsStatus.TIMEOUT,
                 elapsed_ms=elapsed(),
-                detail=f"DNS lookup of {name} {rdtype} timed out after {self._timeout:g} s "
+                detail=f"DNS lookup of {name} {rdtype} timed out after {self._timeout:.1f} s "
                 f"(no usable answer from {self._servers_text()})",
             )
         except dns.resolver.NoNameservers as exc:

@@ -230,7 +230,7 @@ class HttpFetcher:
         except _NET_ERRORS as exc:
             failure = classify(exc)
             if failure.kind is FailureKind.TIMEOUT:
-                failure_reason = f"no complete answer within {timeout:g} s"
+                failure_reason = f"no complete answer within {timeout:.1f} s"
             else:
                 failure_reason = failure.reason
             return HttpResult(

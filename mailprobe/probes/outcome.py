@@ -53,7 +53,7 @@ def _status_of(obs: Observation, timeouts: ProbeTimeouts) -> tuple[ProbeStatus, 
     if obs.failure is not None:
         reason = obs.failure.reason
         if obs.failure.kind is FailureKind.TIMEOUT:
-            reason = f"{reason} after {timeouts.for_phase(obs.phase):g} s"
+            reason = f"{reason} after {timeouts.for_phase(obs.phase):.1f} s"
         return obs.failure.probe_status, f"{_PHASE_LABEL[obs.phase]}: {reason}"
     login = obs.login
     if login is not None and login.status not in (LoginStatus.OK, LoginStatus.NOT_ATTEMPTED):
@@ -206,7 +206,7 @@ def _implicit_tls_found(
     """No greeting in plain text; the TLS second connection tells if the port is TLS."""
     if second.tls is not None:
         named = (
-            f"no greeting in plain text within {timeouts.greeting:g} s, but a connection "
+            f"no greeting in plain text within {timeouts.greeting:.1f} s, but a connection "
             "with TLS from the first byte worked: this port expects implicit TLS (security=tls)"
         )
         return _second_naming_first(first, second, status, named, detected_security=Security.TLS)

@@ -108,7 +108,7 @@ async def probe_endpoint(
     except TimeoutError:
         if current.failure is None and current.verdict is None:
             current.failure = classify(TimeoutError())
-            current.notes.append(f"the probe hit its overall limit of {timeouts.total:g} s")
+            current.notes.append(f"the probe hit its overall limit of {timeouts.total:.1f} s")
     total_ms = round((time.perf_counter() - start) * 1000, 1)
     result = with_weak_tls(compose(attempts, timeouts), weak)
     observed = [obs for _, obs in attempts] + ([weak] if weak is not None else [])
