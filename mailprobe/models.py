@@ -345,6 +345,15 @@ class NotOffered:
 
 
 @dataclass(frozen=True)
+class SourceProblem:
+    """A URL a source asked that answered with something broken (not merely absent):
+    an HTML page, hostile XML, a redirect loop, a certificate for another name, ..."""
+
+    url: str
+    problem: str
+
+
+@dataclass(frozen=True)
 class SourceOutcome:
     """How one discovery source ended: status, time, a reason, and what it found."""
 
@@ -355,6 +364,7 @@ class SourceOutcome:
     candidates: tuple[Candidate, ...] = ()
     provider: ProviderInfo | None = None
     not_offered: tuple[NotOffered, ...] = ()
+    problems: tuple[SourceProblem, ...] = ()
 
 
 # --------------------------------------------------------------------------- findings

@@ -87,6 +87,7 @@ class FindingId(StrEnum):
     DISCOVERY_UNTRUSTED_FOREIGN_HOST = "discovery.untrusted_foreign_host"
     DISCOVERY_PLAINTEXT_ONLY = "discovery.plaintext_only"
     DISCOVERY_NOT_OFFERED = "discovery.not_offered"
+    DISCOVERY_AUTOCONFIG_BROKEN = "discovery.autoconfig_broken"
     PROVIDER_BROKEN = "provider.broken"
     PROVIDER_PREPARATION = "provider.preparation"
     PROVIDER_HINT = "provider.hint"
@@ -506,7 +507,7 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
         FindingId.SERVICE_STARTTLS_ONLY: Rule(
             _I,
             "the service works only with STARTTLS, no implicit-TLS port works",
-            "{service} works only with STARTTLS ({where}); no SSL/TLS port worked.",
+            "{service} works only with STARTTLS ({where}); {tls_note}.",
             "STARTTLS is fine to use. Encryption from the first byte (SSL/TLS, port "
             "{tls_port}) is preferred (RFC 8314) because nothing can strip it; if you run "
             "the server, consider offering it too.",
@@ -514,7 +515,8 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
         FindingId.SERVICE_PLAINTEXT_ONLY: Rule(
             _E,
             "the service works only without encryption",
-            "{service} works only unencrypted ({where}); no SSL/TLS or STARTTLS setting worked.",
+            "{service} works only unencrypted ({where}); no SSL/TLS or STARTTLS setting "
+            "worked.",
             "The password and mail would cross the network readable. Ask the provider for an "
             "encrypted setting; if you run the server, enable SSL/TLS on port {tls_port}.",
         ),
@@ -555,6 +557,15 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "DNS says a service is deliberately not offered (SRV target '.')",
             "{domain} states in DNS ({origin}) that {service} with {mode} is not offered.",
             "{why}",
+        ),
+        FindingId.DISCOVERY_AUTOCONFIG_BROKEN: Rule(
+            _W,
+            "an autoconfig URL of the domain answered with something broken (not XML, hostile "
+            "XML, too large, a redirect loop, a bad certificate, a server error)",
+            "The autoconfig file of {domain} at {url} is broken: {problem}.",
+            "Thunderbird and other mail apps that read autoconfig get no settings from this "
+            "URL. The domain's administrator should serve a valid config-v1.1 XML file there "
+            "over HTTPS with a certificate for its name, or make the URL answer 404.",
         ),
         FindingId.PROVIDER_BROKEN: Rule(
             _E,

@@ -280,10 +280,26 @@ def _not_offered(result: DiscoveryResult) -> list[Finding]:
     return found
 
 
+def _broken_autoconfig(result: DiscoveryResult) -> list[Finding]:
+    """One warning per autoconfig URL of the domain that answered with something broken."""
+    return [
+        make_finding(
+            FindingId.DISCOVERY_AUTOCONFIG_BROKEN,
+            Subject(),
+            domain=result.address.domain,
+            url=problem.url,
+            problem=clip(problem.problem.rstrip("."), 240),
+        )
+        for outcome in result.sources
+        if outcome.source is SourceId.AUTOCONFIG
+        for problem in outcome.problems
+    ]
+
+
 def diagnose_discovery(result: DiscoveryResult) -> tuple[Finding, ...]:
     """Findings about discovery: nothing found, provider status and hints, trusted sources
     that disagree, untrusted hosts outside the address's domain, plaintext-only sources,
-    and services DNS says are not offered.
+    services DNS says are not offered, and broken autoconfig files.
     """
     found: list[Finding] = []
     if not result.candidates:
@@ -296,4 +312,5 @@ def diagnose_discovery(result: DiscoveryResult) -> tuple[Finding, ...]:
     found.extend(_foreign_hosts(result))
     found.extend(_plaintext_sources(result))
     found.extend(_not_offered(result))
+    found.extend(_broken_autoconfig(result))
     return tuple(found)

@@ -13,6 +13,7 @@ from mailprobe.models import (
     ProbeStatus,
     Protocol,
     Security,
+    SourceId,
 )
 
 #: Statuses of an endpoint that works as a server; a refused login is about the account.
@@ -121,6 +122,11 @@ def diagnose_service(protocol: Protocol, probed: Sequence[ProbedCandidate]) -> t
         by_mode.setdefault(effective_security(pc.candidate.setting.security, p), []).append(pc)
     if Security.TLS in by_mode:
         return ()
+    tls_tried = any(pc.candidate.setting.security is Security.TLS for pc, _ in mine)
+    typed_only = all(pc.candidate.source_ids == (SourceId.USER,) for pc, _ in mine)
+    if typed_only and not tls_tried:
+        return ()  # the user asked about one mode; nothing is known about the others
+    tls_note = "no SSL/TLS port worked" if tls_tried else "no SSL/TLS setting was found"
     fid = (
         FindingId.SERVICE_STARTTLS_ONLY
         if Security.STARTTLS in by_mode
@@ -128,4 +134,4 @@ def diagnose_service(protocol: Protocol, probed: Sequence[ProbedCandidate]) -> t
     )
     best = by_mode.get(Security.STARTTLS) or by_mode[Security.PLAIN]
     where = listing([_endpoint(pc) for pc in best])
-    return (make_finding(fid, subject, where=where),)
+    return (make_finding(fid, subject, where=where, tls_note=tls_note),)

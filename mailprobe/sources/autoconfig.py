@@ -30,6 +30,7 @@ from mailprobe.models import (
     ServerSetting,
     SourceId,
     SourceOutcome,
+    SourceProblem,
     SourceStatus,
 )
 from mailprobe.net.failures import FailureKind
@@ -271,6 +272,9 @@ def outcome_for(
         detail=detail,
         candidates=candidates if status is SourceStatus.FOUND else (),
         provider=provider or first_provider(fetches),
+        problems=tuple(
+            SourceProblem(f.url, f.summary) for f in fetches if f.kind is FetchKind.FAILED
+        ),
     )
 
 
