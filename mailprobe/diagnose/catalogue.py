@@ -515,8 +515,7 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
         FindingId.SERVICE_PLAINTEXT_ONLY: Rule(
             _E,
             "the service works only without encryption",
-            "{service} works only unencrypted ({where}); no SSL/TLS or STARTTLS setting "
-            "worked.",
+            "{service} works only unencrypted ({where}): no SSL/TLS or STARTTLS setting worked.",
             "The password and mail would cross the network readable. Ask the provider for an "
             "encrypted setting; if you run the server, enable SSL/TLS on port {tls_port}.",
         ),

@@ -94,8 +94,8 @@ def _nothing_found(result: DiscoveryResult) -> Finding:
         reasons: dict[str, list[str]] = {}
         for o in skipped:
             reasons.setdefault(o.detail.removeprefix("not asked: "), []).append(o.source.value)
-        for reason, names in reasons.items():
-            parts.append(f"Not asked: {', '.join(names)}" + (f" ({reason})." if reason else "."))
+        for reason, ids in reasons.items():
+            parts.append(f"Not asked: {', '.join(ids)}" + (f" ({reason})." if reason else "."))
     suggestions = () if provider is not None else _suggestions(domain)
     if suggestions:
         parts.insert(0, f"Did you mean {' or '.join(suggestions)}?")
