@@ -533,6 +533,8 @@ class Report:
     sources: tuple[SourceOutcome, ...]
     findings: tuple[Finding, ...]
     probed: bool = False
+    domain_unicode: str | None = None  # the domain as a person reads it (IDN U-label form)
+    typed: tuple[ServerSetting, ...] = ()  # `probe`: the settings the user typed in
 
     def worst_severity(self) -> Severity | None:
         """The highest severity among the findings, or None when there are none."""

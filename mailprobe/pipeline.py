@@ -55,6 +55,7 @@ def _report(
     return Report(
         address=discovery.address.text if discovery.address.local else None,
         domain=discovery.address.domain,
+        domain_unicode=discovery.address.unicode_domain,
         provider=discovery.provider,
         recommended=recommended,
         candidates=tuple(probed),

@@ -79,19 +79,19 @@ def _report(probe: ProbeResult | None, *, probed: bool) -> Report:
 
 
 def test_table_names_the_mode_a_port_really_speaks_only_when_it_differs() -> None:
-    wrong = _flat(table.render(_report(MISMATCH, probed=True)))
+    wrong = _flat(table.render(_report(MISMATCH, probed=True), details=True))
     assert "[port speaks STARTTLS]" in wrong
     assert "NOT WORKING" in wrong
-    right = _flat(table.render(_report(OK, probed=True)))
+    right = _flat(table.render(_report(OK, probed=True), details=True))
     assert "port speaks" not in right
     assert "ok, TLSv1.3" in right
     assert "IMAP works" in right
 
 
 def test_table_lists_provenance_with_trust_and_merges_sources_skipped_for_one_reason() -> None:
-    text = table.render(_report(None, probed=False))
+    text = table.render(_report(None, probed=False), details=True)
     assert "srv (untrusted): _imaps._tcp.example.org" in text
-    assert "autoconfig: https://example.org/a.xml" in text
+    assert "autoconfig: example.org/a.xml" in text  # https:// dropped in tables
     assert "ispdb, srv" in text
     assert text.count("offline: no network") == 1
     assert "not tested" in text
@@ -99,11 +99,11 @@ def test_table_lists_provenance_with_trust_and_merges_sources_skipped_for_one_re
     assert "-> Do this." in text
 
 
-def test_brief_table_leaves_out_candidates_and_sources() -> None:
-    text = table.render(_report(OK, probed=True), verbose=False)
+def test_default_table_leaves_out_candidates_and_sources() -> None:
+    text = table.render(_report(OK, probed=True))
     assert "Candidates" not in text
     assert "Sources" not in text
-    assert "Recommended settings" in text
+    assert "Settings to use" in text
 
 
 def test_json_report_has_every_contract_field() -> None:

@@ -23,8 +23,10 @@ from mailprobe.cli.options import (
     AllowHttpOpt,
     BriefOpt,
     CaFileOpt,
+    ColorOpt,
     ConnectToOpt,
     DebugOpt,
+    DetailsOpt,
     FailOnOpt,
     IspdbOpt,
     JsonOpt,
@@ -59,6 +61,7 @@ from mailprobe.models import (
     SourceOutcome,
 )
 from mailprobe.option_values import parse_host_port
+from mailprobe.render.term import ColorMode
 from mailprobe.version import __version__
 
 if TYPE_CHECKING:
@@ -119,7 +122,7 @@ def _progress(quiet: bool, json_out: bool) -> Progress:
 # --------------------------------------------------------------------------- rendering
 
 
-def _emit(report: Report, json_out: bool, brief: bool) -> None:
+def _emit(report: Report, json_out: bool, details: bool, color: ColorMode) -> None:
     if json_out:
         from mailprobe.render import json as json_render
 
@@ -127,7 +130,7 @@ def _emit(report: Report, json_out: bool, brief: bool) -> None:
     else:
         from mailprobe.render import table
 
-        table.write(report, sys.stdout, verbose=not brief)
+        table.write(report, sys.stdout, details=details, color=color)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -184,6 +187,8 @@ def check(
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
+    details: DetailsOpt = False,
+    color: ColorOpt = ColorMode.AUTO,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -231,7 +236,7 @@ def check(
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
         )
-    _emit(report, json_out, brief)
+    _emit(report, json_out, details and not brief, color)
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
 
@@ -259,6 +264,8 @@ def discover(
     sources: SourcesOpt = None,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
+    details: DetailsOpt = False,
+    color: ColorOpt = ColorMode.AUTO,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -285,7 +292,7 @@ def discover(
     )
     progress = _progress(quiet, json_out)
     report = _run(run_discover(parsed, options, on_outcome=progress.source))
-    _emit(report, json_out, brief)
+    _emit(report, json_out, details and not brief, color)
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
 
@@ -334,6 +341,8 @@ def probe(
     weak_tls: WeakTlsOpt = False,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
+    details: DetailsOpt = False,
+    color: ColorOpt = ColorMode.AUTO,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -369,7 +378,7 @@ def probe(
     )
     progress = _progress(quiet, json_out)
     report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))
-    _emit(report, json_out, brief)
+    _emit(report, json_out, details and not brief, color)
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
 

@@ -17,6 +17,7 @@ import typer
 from mailprobe.errors import InvalidOptionError
 from mailprobe.models import DiscoveryOptions, NetOptions, Severity
 from mailprobe.option_values import check_timeout, parse_connect_to, parse_nameserver, parse_sources
+from mailprobe.render.term import ColorMode
 
 if TYPE_CHECKING:
     from mailprobe.probes import Credentials
@@ -105,7 +106,24 @@ DebugOpt = Annotated[
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
 BriefOpt = Annotated[
     bool,
-    typer.Option("--brief", help="Table output without the candidate and source tables."),
+    typer.Option(
+        "--brief", help="The default table output (verdict, settings, findings); kept for scripts."
+    ),
+]
+DetailsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--details", help="Also list every candidate with its sources, and how each source ended."
+    ),
+]
+ColorOpt = Annotated[
+    ColorMode,
+    typer.Option(
+        "--color",
+        case_sensitive=False,
+        help="Colour the table output: auto (on a terminal, unless NO_COLOR is set), "
+        "always or never.",
+    ),
 ]
 LoginOpt = Annotated[
     bool,

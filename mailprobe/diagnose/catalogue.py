@@ -644,7 +644,7 @@ def clip(text: str, limit: int = 160) -> str:
 
 def detail(text: str | None) -> str:
     """`": text"` (clipped) to append to a summary, or an empty string."""
-    return f": {clip(text)}" if text and text.strip() else ""
+    return f": {clip(text).rstrip('.')}" if text and text.strip() else ""
 
 
 def listing(items: list[str], limit: int = 4) -> str:

@@ -197,6 +197,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "mailprobe_version": __version__,
         "address": report.address,
         "domain": report.domain,
+        "domain_unicode": report.domain_unicode or report.domain,
         "provider": provider_to_json(report.provider),
         "recommended": {
             str(p): recommendation_to_json(report.recommended.get(p)) for p in Protocol

@@ -1,0 +1,165 @@
+"""The verdict per service, step by step: reachable, TLS, login, in a person's words.
+
+`service_verdict(report, protocol)` looks up the probe of the recommended endpoint and
+says what happened at each step, so "works" is never printed above a rejected login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from mailprobe.models import (
+    LoginStatus,
+    ProbeResult,
+    ProbeStatus,
+    Protocol,
+    Recommendation,
+    Report,
+    Security,
+    ServerSetting,
+)
+
+
+class VerdictState(StrEnum):
+    """How one service came out, in one word; `headline` is how the table says it."""
+
+    WORKS = "works"
+    LOGIN_FAILED = "login_failed"
+    NOT_WORKING = "not_working"
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+
+    @property
+    def headline(self) -> str:
+        """The words at the start of the verdict line."""
+        return _HEADLINES[self]
+
+
+_HEADLINES = {
+    VerdictState.WORKS: "works",
+    VerdictState.LOGIN_FAILED: "LOGIN FAILED",
+    VerdictState.NOT_WORKING: "NOT WORKING",
+    VerdictState.FOUND: "found (not tested)",
+    VerdictState.NOT_FOUND: "no settings found",
+}
+
+#: How a login outcome reads as a verdict step.
+LOGIN_STEPS: Mapping[LoginStatus, str] = MappingProxyType(
+    {
+        LoginStatus.OK: "login OK",
+        LoginStatus.WRONG_CREDENTIALS: "login rejected: wrong user name or password",
+        LoginStatus.APP_PASSWORD_REQUIRED: "login rejected: app password needed",
+        LoginStatus.ACCOUNT_DISABLED: "login rejected: account disabled or not allowed",
+        LoginStatus.MECHANISM_MISSING: "login impossible: no usable login method",
+        LoginStatus.NOT_ATTEMPTED: "login not tried",
+        LoginStatus.ERROR: "login gave no clear answer",
+    }
+)
+
+_REJECTED = frozenset(
+    {
+        LoginStatus.WRONG_CREDENTIALS,
+        LoginStatus.APP_PASSWORD_REQUIRED,
+        LoginStatus.ACCOUNT_DISABLED,
+        LoginStatus.MECHANISM_MISSING,
+    }
+)
+
+_MODE_WORDS = {
+    Security.TLS: "SSL/TLS",
+    Security.STARTTLS: "STARTTLS",
+    Security.PLAIN: "no encryption",
+}
+
+#: The step a failed probe stopped at.
+_FAILED_STEPS: Mapping[ProbeStatus, str] = MappingProxyType(
+    {
+        ProbeStatus.REFUSED: "connection refused",
+        ProbeStatus.TIMEOUT: "no answer in time",
+        ProbeStatus.DNS_ERROR: "server name not found",
+        ProbeStatus.TLS_ERROR: "reachable, encryption failed",
+        ProbeStatus.PROTOCOL_ERROR: "reachable, unexpected answer",
+        ProbeStatus.RATE_LIMITED: "reachable, turned away for now (rate limit)",
+        ProbeStatus.SKIPPED: "not tested",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ServiceVerdict:
+    """One service's verdict: its state, the setting it is about, and each step."""
+
+    protocol: Protocol
+    state: VerdictState
+    setting: ServerSetting | None
+    steps: tuple[str, ...] = ()
+
+
+def probe_of(report: Report, rec: Recommendation) -> ProbeResult | None:
+    """The probe result of the recommended endpoint (None in discover-only reports)."""
+    for pc in report.candidates:
+        if pc.candidate == rec.candidate:
+            return pc.probe
+    for pc in report.candidates:  # same endpoint, merged differently
+        if pc.candidate.setting.endpoint == rec.candidate.setting.endpoint:
+            return pc.probe
+    return None
+
+
+def _tls_step(setting: ServerSetting, probe: ProbeResult) -> str | None:
+    tls = probe.tls
+    if tls is None:
+        if setting.security is Security.PLAIN or probe.starttls_offered is False:
+            return "no encryption"
+        return None
+    version = tls.version.replace("TLSv", "TLS ")
+    if tls.verified:
+        return f"{version} OK"
+    return f"{version}, certificate NOT trusted"
+
+
+def steps_for(setting: ServerSetting, probe: ProbeResult) -> tuple[str, ...]:
+    """What happened at each step of one probe, in order."""
+    if probe.status not in (ProbeStatus.OK, ProbeStatus.AUTH_FAILED):
+        step = _FAILED_STEPS.get(probe.status, str(probe.status))
+        speaks = probe.detected_security
+        if speaks is not None and speaks is not setting.security:
+            step = f"reachable, but the port speaks {_MODE_WORDS[speaks]}"
+        return (step,)
+    steps = ["reachable"]
+    tls = _tls_step(setting, probe)
+    if tls:
+        steps.append(tls)
+    if probe.login is not None:
+        steps.append(LOGIN_STEPS[probe.login.status])
+        if probe.login.sender_ok is False:
+            steps.append("sender address refused")
+    return tuple(steps)
+
+
+def state_for(probe: ProbeResult | None, verified: bool | None) -> VerdictState:
+    """The one-word state of a recommended endpoint and its probe."""
+    if probe is None or verified is None:
+        return VerdictState.FOUND
+    if probe.login is not None and probe.login.status in _REJECTED:
+        return VerdictState.LOGIN_FAILED
+    if probe.status is ProbeStatus.AUTH_FAILED:
+        return VerdictState.LOGIN_FAILED
+    if probe.status is ProbeStatus.OK and verified:
+        return VerdictState.WORKS
+    return VerdictState.NOT_WORKING
+
+
+def service_verdict(report: Report, protocol: Protocol) -> ServiceVerdict:
+    """The verdict for `protocol` in `report`."""
+    rec = report.recommended.get(protocol)
+    if rec is None:
+        return ServiceVerdict(protocol, VerdictState.NOT_FOUND, None)
+    setting = rec.candidate.setting
+    probe = probe_of(report, rec) if report.probed else None
+    state = state_for(probe, rec.verified)
+    steps = steps_for(setting, probe) if probe is not None else ()
+    return ServiceVerdict(protocol, state, setting, steps)
