@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import unquote
 
 import idna
 
@@ -87,15 +88,52 @@ def normalise_domain(text: str, *, allow_single_label: bool = False) -> tuple[st
     return ascii_domain, unicode_domain
 
 
+_DISPLAY_NAME = re.compile(r"^[^<>]*<\s*([^<>]+?)\s*>\s*$")
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
+_HOST_PORT = re.compile(r"^(?P<address>[^@\s]+@[^@\s:]+):(?P<port>\d{1,5})$")
+
+
+def clean_pasted(text: str) -> str:
+    """An address as people paste it, reduced to `user@domain`.
+
+    Accepts `Alice <alice@example.org>`, `mailto:alice@example.org?subject=Hi`, quotes
+    around the address and trailing `,` or `;` (from an address list). An address with a
+    port (`alice@example.org:993`) is refused with a pointer to `mailprobe probe`.
+    """
+    candidate = text.strip()
+    while candidate and candidate[-1] in ",;":
+        candidate = candidate[:-1].rstrip()
+    match = _DISPLAY_NAME.match(candidate)
+    if match:
+        candidate = match.group(1)
+    if _MAILTO.match(candidate):
+        candidate = unquote(_MAILTO.sub("", candidate).partition("?")[0])
+    candidate = candidate.strip().strip("\"'").strip()
+    while candidate and candidate[-1] in ",;":
+        candidate = candidate[:-1].rstrip()
+    host_port = _HOST_PORT.match(candidate)
+    if host_port:
+        domain = host_port.group("address").rpartition("@")[2]
+        port = host_port.group("port")
+        raise InvalidAddressError(
+            f"{candidate!r} is an address with a port; mailprobe wants the address alone "
+            f"({host_port.group('address')}). To test one server and port, use "
+            f"`mailprobe probe HOST:{port} --protocol imap|pop3|smtp` (e.g. "
+            f"`mailprobe probe mail.{domain}:{port}`)"
+        )
+    return candidate
+
+
 def parse_address(text: str) -> Address:
     """Parse `user@domain` into an `Address`, or raise InvalidAddressError saying why.
 
-    The local part keeps its case (it may matter to the server); the domain is lower-cased,
-    stripped of a trailing dot, and converted to its A-label form.
+    Pasted forms are cleaned first (see `clean_pasted`). The local part keeps its case (it
+    may matter to the server); the domain is lower-cased, stripped of a trailing dot, and
+    converted to its A-label form.
     """
     if not isinstance(text, str):
         raise InvalidAddressError("the address must be text")
-    candidate = text.strip()
+    candidate = clean_pasted(text)
     if not candidate:
         raise InvalidAddressError("the address is empty")
     if _has_control(candidate):

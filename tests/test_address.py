@@ -39,7 +39,8 @@ from mailprobe.models import Address
         ("alice@exa_mple.org", "not a valid host name"),
         ("alice@192.0.2.1", "looks like an IP address"),
         ("alice@[192.0.2.1]", "not a valid host name"),
-        ("<alice@example.org>", "not allowed there"),
+        ("<alice@example.org", "not allowed there"),
+        ("alice@example.org:993", "mailprobe probe HOST:993"),
         ("alice@" + ".".join(["c" * 60] * 5), "longer than 253 characters"),
         ("alice@" + "ü" * 60 + ".example", "too long once converted to ASCII (xn--) form"),
     ],
@@ -122,3 +123,30 @@ def test_parse_target_accepts_a_bare_domain_as_postmaster() -> None:
     assert parse_target("bob@example.org").local == "bob"
     with pytest.raises(InvalidAddressError):
         parse_target("not a domain")
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "Alice <alice@example.org>",
+        '"Alice Example" <alice@example.org>',
+        "<alice@example.org>",
+        "mailto:alice@example.org",
+        "MAILTO:alice@example.org?subject=Hello",
+        "mailto:alice%40example.org",
+        "alice@example.org,",
+        "alice@example.org;",
+        " Alice <alice@example.org>; ",
+        "'alice@example.org'",
+    ],
+)
+def test_pasted_forms_are_cleaned_up(pasted: str) -> None:
+    assert parse_address(pasted).text == "alice@example.org"
+
+
+def test_an_address_with_a_port_points_to_probe() -> None:
+    with pytest.raises(InvalidAddressError) as info:
+        parse_address("alice@example.org:993")
+    message = str(info.value)
+    assert "mailprobe probe" in message
+    assert "alice@example.org" in message

@@ -485,8 +485,20 @@ _COMMANDS = {"check", "discover", "probe", "scan", "db"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
-    """`mailprobe ADDRESS ...` means `mailprobe check ADDRESS ...`."""
+    """`mailprobe ADDRESS ...` means `mailprobe check ADDRESS ...`; a word that is neither
+    a command nor an address or domain is a mistyped command ("did you mean ...?")."""
     if argv and argv[0] not in _COMMANDS and not argv[0].startswith("-"):
+        word = argv[0]
+        if not any(c in word for c in "@.:<"):
+            import difflib
+
+            close = difflib.get_close_matches(word.lower(), sorted(_COMMANDS), n=1, cutoff=0.6)
+            hint = (
+                f"did you mean `mailprobe {close[0]}`?"
+                if close
+                else (f"commands: {', '.join(sorted(_COMMANDS))}; or give an address (user@domain)")
+            )
+            raise InvalidOptionError(f"{word!r} is not a command or an e-mail address; {hint}")
         return ["check", *argv]
     return argv
 
@@ -498,8 +510,8 @@ def _fail(message: str, status: ExitStatus) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line with `argv` and return the exit status (the one error boundary)."""
-    args = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     try:
+        args = _with_default_command(list(sys.argv[1:] if argv is None else argv))
         result = app(args=args, prog_name="mailprobe", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)

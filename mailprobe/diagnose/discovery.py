@@ -65,7 +65,7 @@ _PUBLISHES: Mapping[SourceId, str] = MappingProxyType(
 
 def _nothing_found(result: DiscoveryResult) -> Finding:
     """Say only what was observed: which sources were asked and what each one returned."""
-    domain = result.address.domain
+    domain = result.address.unicode_domain  # as a person reads it
     ran = [o for o in result.sources if o.status is not SourceStatus.SKIPPED]
     empty = [o.source for o in ran if o.status is SourceStatus.EMPTY]
     failed = [o.source for o in ran if o.status in _FAILED]
@@ -96,7 +96,7 @@ def _nothing_found(result: DiscoveryResult) -> Finding:
             reasons.setdefault(o.detail.removeprefix("not asked: "), []).append(o.source.value)
         for reason, ids in reasons.items():
             parts.append(f"Not asked: {', '.join(ids)}" + (f" ({reason})." if reason else "."))
-    suggestions = () if provider is not None else _suggestions(domain)
+    suggestions = () if provider is not None else _suggestions(result.address.domain)
     if suggestions:
         parts.insert(0, f"Did you mean {' or '.join(suggestions)}?")
     if provider is None:
@@ -166,7 +166,7 @@ def _disagreements(result: DiscoveryResult) -> list[Finding]:
             make_finding(
                 FindingId.DISCOVERY_SOURCES_DISAGREE,
                 Subject(protocol),
-                domain=result.address.domain,
+                domain=result.address.unicode_domain,
                 claims=claims,
             )
         )
@@ -203,7 +203,7 @@ def _foreign_hosts(result: DiscoveryResult) -> list[Finding]:
             make_finding(
                 FindingId.DISCOVERY_UNTRUSTED_FOREIGN_HOST,
                 Subject(host=host),
-                domain=result.address.domain,
+                domain=result.address.unicode_domain,
                 endpoints=endpoints,
                 sources=sources,
             )
@@ -240,7 +240,7 @@ def _plaintext_sources(result: DiscoveryResult) -> list[Finding]:
                     Subject(protocol, first.host, first.port, first.security),
                     severity=Severity.INFO if protocol in encrypted else None,
                     source=SOURCE_NAMES[outcome.source].capitalize(),
-                    domain=result.address.domain,
+                    domain=result.address.unicode_domain,
                     where=listing([f"{c.setting.host} port {c.setting.port}" for c in cands]),
                     why=why,
                 )
@@ -272,7 +272,7 @@ def _not_offered(result: DiscoveryResult) -> list[Finding]:
                 make_finding(
                     FindingId.DISCOVERY_NOT_OFFERED,
                     Subject(item.protocol, security=item.security),
-                    domain=result.address.domain,
+                    domain=result.address.unicode_domain,
                     origin=item.origin,
                     why=why,
                 )
@@ -286,7 +286,7 @@ def _broken_autoconfig(result: DiscoveryResult) -> list[Finding]:
         make_finding(
             FindingId.DISCOVERY_AUTOCONFIG_BROKEN,
             Subject(),
-            domain=result.address.domain,
+            domain=result.address.unicode_domain,
             url=problem.url,
             problem=clip(problem.problem.rstrip("."), 240),
         )
