@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mailprobe.address import parse_address
@@ -188,7 +189,11 @@ def infer_protocol(port: int) -> Protocol | None:
 
 
 def user_candidates(
-    host: str, port: int | None, protocol: Protocol, security: Security | None
+    host: str,
+    port: int | None,
+    protocol: Protocol,
+    security: Security | None,
+    username: str | None = None,
 ) -> tuple[Candidate, ...]:
     """The endpoints to try for a setting the user typed, filling in what is missing.
 
@@ -202,9 +207,10 @@ def user_candidates(
         modes = [security] if security is not None else [Security.TLS, Security.STARTTLS]
         for mode in modes:
             standard = STANDARD_PORTS[(protocol, mode)]
-            settings.append(ServerSetting(protocol, host, standard, mode))
+            settings.append(ServerSetting(protocol, host, standard, mode, username))
     else:
-        settings.append(ServerSetting(protocol, host, port, security or default_security(port)))
+        mode = security or default_security(port)
+        settings.append(ServerSetting(protocol, host, port, mode, username))
     return rank_candidates(Candidate(s, (provenance,)) for s in settings)
 
 
@@ -217,8 +223,13 @@ async def run_probe(
     *,
     dns: DnsClient | None = None,
     on_probe: ProbeObserver | None = None,
+    username: str | None = None,
 ) -> Report:
-    """Verify a setting the user typed in; detect a missing port or mode."""
+    """Verify a setting the user typed in; detect a missing port or mode.
+
+    When the typed setting fails, the host's other mode or the protocol's standard ports
+    are tried too (see `typed.py`); `Report.typed` keeps what the user typed.
+    """
     from mailprobe.address import normalise_domain
     from mailprobe.diagnose import diagnose_probe, diagnose_service
     from mailprobe.net.dns import DnsClient
@@ -233,8 +244,17 @@ async def run_probe(
     )
     deadline = time.monotonic() + net.timeout
     resolver = dns or DnsClient(net.nameservers, timeout=min(net.timeout, 5.0))
-    candidates = user_candidates(name, port, protocol, security)
+    from mailprobe.typed import alternatives, settle
+
+    candidates = user_candidates(name, port, protocol, security, username)
     probed = await probe_candidates(candidates, opts, resolver, deadline, on_probe)
+    typed = dict(port_typed=port is not None, security_typed=security is not None)
+    for _ in range(2):  # the port's real mode, then the standard ports
+        more = alternatives(probed, **typed)
+        if not more or time.monotonic() >= deadline:
+            break
+        probed += await probe_candidates(more, opts, resolver, deadline, on_probe)
+    probed, typed_settings = settle(probed, **typed)
     findings: list[Finding] = []
     for pc in probed:
         if pc.probe is not None:
@@ -245,7 +265,8 @@ async def run_probe(
         candidates=candidates,
         sources=(),
     )
-    return _report(pseudo, probed, findings, was_probed=True)
+    report = _report(pseudo, probed, findings, was_probed=True)
+    return replace(report, typed=typed_settings)
 
 
 __all__ = [

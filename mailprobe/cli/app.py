@@ -339,6 +339,15 @@ def probe(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help="The customer's e-mail address: compare what was typed with what discovery "
+            "recommends for it, and name each difference.",
+        ),
+    ] = None,
+    ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
     details: DetailsOpt = False,
@@ -349,7 +358,8 @@ def probe(
     """Verify one server setting a user typed in, and say which mode the port really speaks.
 
     Without a port both standard ports of the protocol are tried; without --security the
-    mode the port implies is tried, and a mismatch is named.
+    port's real mode is detected (any port, with --protocol). When the typed setting fails,
+    the server's other mode and standard ports are tried, and the working one is shown.
     """
     _setup_logging(debug)
     from mailprobe.pipeline import CheckOptions, infer_protocol, run_probe
@@ -358,7 +368,9 @@ def probe(
     chosen = protocol or (infer_protocol(port) if port else None)
     if chosen is None:
         raise InvalidOptionError(
-            "--protocol is needed (imap, pop3 or smtp): the port does not imply one"
+            f"--protocol is needed (imap, pop3 or smtp): port {port} does not imply one"
+            if port
+            else "--protocol is needed (imap, pop3 or smtp), or a standard port (HOST:993)"
         )
     if login and not username:
         raise InvalidOptionError("--login with probe needs --username")
@@ -376,8 +388,32 @@ def probe(
         sender_check=sender_check,
         check_weak_tls=weak_tls,
     )
+    parsed = None
+    if address is not None:
+        from mailprobe.address import parse_address
+
+        parsed = parse_address(address)
     progress = _progress(quiet, json_out)
-    report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))
+    report = _run(
+        run_probe(host, port, chosen, security, options, on_probe=progress.probe, username=username)
+    )
+    if parsed is not None:
+        from mailprobe.diagnose.compare import compare_with_discovery
+        from mailprobe.pipeline import run_discover
+
+        discovery = discovery_options(
+            offline=False,
+            timeout=timeout,
+            nameserver=nameserver,
+            connect_to=connect_to,
+            ca_file=ca_file,
+            ispdb_url=ispdb_url,
+            allow_http=False,
+            send_address=False,
+            sources=None,
+        )
+        discovered = _run(run_discover(parsed, discovery))
+        report = compare_with_discovery(report, discovered, typed_username=username)
     _emit(report, json_out, details and not brief, color)
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 

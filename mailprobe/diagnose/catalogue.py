@@ -88,6 +88,9 @@ class FindingId(StrEnum):
     DISCOVERY_PLAINTEXT_ONLY = "discovery.plaintext_only"
     DISCOVERY_NOT_OFFERED = "discovery.not_offered"
     DISCOVERY_AUTOCONFIG_BROKEN = "discovery.autoconfig_broken"
+    TYPED_DIFFERS = "typed.differs"
+    TYPED_MATCHES = "typed.matches"
+    TYPED_NOT_COMPARED = "typed.not_compared"
     PROVIDER_BROKEN = "provider.broken"
     PROVIDER_PREPARATION = "provider.preparation"
     PROVIDER_HINT = "provider.hint"
@@ -565,6 +568,28 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "Thunderbird and other mail apps that read autoconfig get no settings from this "
             "URL. The domain's administrator should serve a valid config-v1.1 XML file there "
             "over HTTPS with a certificate for its name, or make the URL answer 404.",
+        ),
+        FindingId.TYPED_DIFFERS: Rule(
+            _W,
+            "`probe --address`: a field of the typed setting differs from what discovery "
+            "recommends for the address",
+            "The {field} typed for {service} is {typed}; for {address} mailprobe's discovery "
+            "recommends {recommended}{verified}.",
+            "{advice}",
+        ),
+        FindingId.TYPED_MATCHES: Rule(
+            _G,
+            "`probe --address`: the typed setting is what discovery recommends",
+            "The typed {service} setting ({typed}) is what mailprobe's discovery recommends "
+            "for {address}.",
+            "Nothing to change in these fields; if it still fails, look at the other findings.",
+        ),
+        FindingId.TYPED_NOT_COMPARED: Rule(
+            _I,
+            "`probe --address`: discovery found no setting to compare with",
+            "Discovery found no {service} setting for {address} to compare the typed one with.",
+            "Ask the provider for the documented settings, or run `mailprobe check "
+            "{address}` for details on what each source said.",
         ),
         FindingId.PROVIDER_BROKEN: Rule(
             _E,

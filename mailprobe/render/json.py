@@ -198,6 +198,16 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "address": report.address,
         "domain": report.domain,
         "domain_unicode": report.domain_unicode or report.domain,
+        "typed": [
+            {
+                "protocol": str(t.protocol),
+                "host": t.host,
+                "port": t.port,
+                "security": str(t.security),
+                "username": t.username,
+            }
+            for t in report.typed
+        ],
         "provider": provider_to_json(report.provider),
         "recommended": {
             str(p): recommendation_to_json(report.recommended.get(p)) for p in Protocol

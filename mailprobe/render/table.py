@@ -38,7 +38,7 @@ from mailprobe.render.term import (
     width_for,
     wrap,
 )
-from mailprobe.render.verdict import ServiceVerdict, VerdictState, service_verdict
+from mailprobe.render.verdict import ServiceVerdict, VerdictState, service_verdict, steps_for
 
 SECURITY_LABELS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "none"}
 PROTOCOL_LABELS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
@@ -161,10 +161,13 @@ def _typed_lines(report: Report, width: int, style: Style) -> list[str]:
             ),
             None,
         )
-        outcome = "failed" if probe is None else _probe_cell(probe, typed.security)
         where = f"{_host(typed.host)}:{typed.port} {SECURITY_LABELS[typed.security]}"
+        steps = ", ".join(steps_for(typed, probe)) if probe is not None else "not tested"
         lines += wrap(
-            f"{style.paint('typed', 'red')} {where}: {outcome}", width, first="  ", rest="    "
+            f"{style.paint('FAILED', 'red')}  {where}: {steps}",
+            width,
+            first="  typed ",
+            rest=" " * 8,
         )
     return lines
 
