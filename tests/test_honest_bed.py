@@ -203,3 +203,195 @@ def test_a_working_login_is_good_news(
 def test_fail_on_good_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["check", "alice@gmail.com", "--offline", "--fail-on", "good"]) == 2
     assert "good news never fails" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- point 1
+
+
+@pytest.mark.parametrize("command", ["check", "probe"])
+def test_a_wrong_password_never_reads_works(
+    capsys: pytest.CaptureFixture[str],
+    bed_args: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    monkeypatch.setenv("MAILPROBE_PASSWORD", "not-the-password")
+    if command == "check":
+        argv = ["check", "alice@mailprobe.test", "--login", *bed_args]
+    else:
+        argv = [
+            "probe",
+            "imap.mailprobe.test:993",
+            "--login",
+            "--username",
+            "alice@mailprobe.test",
+            *probe_args(bed_args),
+        ]
+    code, text = _text(capsys, *argv)
+    assert code == ExitStatus.FINDINGS
+    verdict = " ".join(text.split("Settings to use")[0].split())
+    assert "works" not in verdict
+    assert "IMAP LOGIN FAILED" in verdict
+    assert "reachable, TLS 1.3 OK, login rejected: wrong user name or password" in verdict
+
+
+# --------------------------------------------------------------------------- points 7, 8, 9
+
+
+def test_real_output_fits_80_columns_and_shows_the_verdict_first(
+    capsys: pytest.CaptureFixture[str], bed_args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    code, text = _text(capsys, "alice@mailprobe.test", *bed_args)
+    assert code == ExitStatus.OK
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[2] == "Verdict"
+    assert "Candidates" not in text
+    assert "Sources" not in text
+    assert "\x1b[" not in text  # piped: no colour
+    _, brief = _text(capsys, "alice@mailprobe.test", "--brief", *bed_args)
+    assert "Candidates" not in brief  # --brief is the default
+    _, detailed = _text(capsys, "alice@mailprobe.test", "--details", *bed_args)
+    assert "Candidates" in detailed
+    assert "Sources" in detailed
+    assert max(len(line) for line in detailed.splitlines()) <= 80
+    assert "https://" not in detailed  # URLs shortened in tables
+    assert not any(" ms" in line and "." in line.split(" ms")[0][-4:] for line in lines)
+
+
+def test_columns_and_colour_options(
+    capsys: pytest.CaptureFixture[str], bed_args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    _, text = _text(capsys, "alice@mailprobe.test", "--color", "always", *bed_args)
+    assert "\x1b[32mworks" in text
+    assert max(len(line) for line in text.splitlines() if "\x1b" not in line) <= 60
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, text = _text(capsys, "alice@mailprobe.test", "--color", "never", *bed_args)
+    assert "\x1b[" not in text
+
+
+# --------------------------------------------------------------------------- point 10
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["Alice <alice@mailprobe.test>", "mailto:alice@mailprobe.test", "alice@mailprobe.test,"],
+)
+def test_pasted_addresses_work_on_the_bed(
+    capsys: pytest.CaptureFixture[str], bed_args: list[str], pasted: str
+) -> None:
+    code, doc = _json(capsys, "discover", pasted, "--json", *bed_args)
+    assert code == ExitStatus.OK
+    assert doc["address"] == "alice@mailprobe.test"
+
+
+def test_an_address_with_a_port_points_to_probe(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["alice@example.org:993"]) == ExitStatus.USAGE
+    assert "mailprobe probe" in capsys.readouterr().err
+
+
+def test_idn_is_shown_in_unicode_with_the_a_label_in_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, doc = _json(capsys, "check", "alice@bücher.example", "--offline", "--json")
+    assert doc["domain"] == "xn--bcher-kva.example"
+    assert doc["domain_unicode"] == "bücher.example"
+    _, text = _text(capsys, "check", "alice@bücher.example", "--offline")
+    assert text.splitlines()[0].startswith("alice@bücher.example")
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("gmial.com", "gmail.com"), ("outlok.com", "outlook.com")]
+)
+def test_a_mistyped_provider_domain_gets_did_you_mean(
+    capsys: pytest.CaptureFixture[str], typo: str, meant: str
+) -> None:
+    code, doc = _json(capsys, "check", f"alice@{typo}", "--offline", "--json")
+    assert code == ExitStatus.NOT_FOUND
+    (f,) = [f for f in doc["findings"] if f["id"] == "discovery.nothing_found"]
+    assert f"Did you mean {meant}?" in f["advice"]
+
+
+def test_a_mistyped_command_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["discovr", "alice@example.org"]) == ExitStatus.USAGE
+    assert "did you mean `mailprobe discover`" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- point 11
+
+
+def test_a_non_standard_port_is_detected_with_protocol_alone(
+    capsys: pytest.CaptureFixture[str], bed: BedInfo
+) -> None:
+    port = bed.ports["imaps"]
+    code, doc = _json(
+        capsys,
+        "probe",
+        f"imap.mailprobe.test:{port}",
+        "--protocol",
+        "imap",
+        "--json",
+        "--nameserver",
+        bed.nameserver,
+        "--ca-file",
+        str(bed.ca_file),
+        "--connect-to",
+        f"imap.mailprobe.test:{port}:127.0.0.1:{port}",
+        "--username",
+        "alice",
+    )
+    assert code == ExitStatus.OK
+    rec = doc["recommended"]["imap"]
+    assert (rec["port"], rec["security"], rec["verified"]) == (port, "tls", True)
+    assert rec["username"] == "alice"  # --username is kept
+    assert doc["typed"][0]["security"] == "tls"
+    assert not [f for f in doc["findings"] if f["severity"] == "error"]
+
+
+def test_a_failing_typed_setting_shows_the_working_one_and_what_failed(
+    capsys: pytest.CaptureFixture[str], bed_args: list[str]
+) -> None:
+    argv = ["probe", "smtp.mailprobe.test:465", "-s", "starttls", "--timeout", "4"]
+    code, doc = _json(capsys, *argv, "--json", *probe_args(bed_args))
+    assert code == ExitStatus.FINDINGS  # what was typed is wrong
+    rec = doc["recommended"]["smtp"]
+    assert (rec["port"], rec["security"], rec["verified"]) == (465, "tls", True)
+    assert doc["typed"] == [
+        {
+            "protocol": "smtp",
+            "host": "smtp.mailprobe.test",
+            "port": 465,
+            "security": "starttls",
+            "username": None,
+        }
+    ]
+    _, text = _text(capsys, *argv, *probe_args(bed_args))
+    flat = " ".join(text.split())
+    assert "SMTP works smtp.mailprobe.test:465 SSL/TLS" in flat
+    assert "typed FAILED smtp.mailprobe.test:465 STARTTLS: reachable, but the port speaks" in flat
+
+
+def test_probe_with_address_names_each_difference(
+    capsys: pytest.CaptureFixture[str], bed_args: list[str]
+) -> None:
+    code, doc = _json(
+        capsys,
+        "probe",
+        "smtp.mailprobe.test:587",
+        "-s",
+        "starttls",
+        "--username",
+        "alice",
+        "--address",
+        "alice@mailprobe.test",
+        "--json",
+        *bed_args,
+    )
+    differs = {f["summary"] for f in doc["findings"] if f["id"] == "typed.differs"}
+    assert any("The port typed for SMTP is 587" in s and "recommends 465" in s for s in differs)
+    assert any("The security typed for SMTP is STARTTLS" in s for s in differs)
+    assert any("The user name typed for SMTP is alice" in s for s in differs)
+    assert not any("server typed" in s for s in differs)  # the host matches
+    assert code == ExitStatus.OK  # differences are warnings; the typed setting works
