@@ -148,7 +148,7 @@ def test_broken_autoconfig_fails_fail_on_warning_where_settings_exist(
 ) -> None:
     argv = ["discover", "alice@wrongcert.mailprobe.test", "--json", "--timeout", "5", *bed_args]
     code, _ = _json(capsys, *argv)
-    assert code == ExitStatus.OK  # the ISPDB still has the settings
+    assert code == ExitStatus.OK  # guessed names still give candidates
     code, _ = _json(capsys, *argv, "--fail-on", "warning")
     assert code == ExitStatus.FINDINGS
 

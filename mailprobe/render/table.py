@@ -127,7 +127,7 @@ def _table(headers: list[str], rows: list[list[str]], wrappable: set[int], width
 
 
 def _verdict_lines(verdicts: list[ServiceVerdict], width: int, style: Style) -> list[str]:
-    pad = max(len(v.state.headline) for v in verdicts if v.setting is not None)
+    pad = max((len(v.state.headline) for v in verdicts if v.setting is not None), default=0)
     lines: list[str] = []
     for v in verdicts:
         label = PROTOCOL_LABELS[v.protocol]
@@ -274,8 +274,13 @@ def _finding_lines(finding: Finding, width: int, style: Style, *, repeated: bool
     return lines
 
 
-def _legend(text: str, width: int) -> list[str]:
-    used = [term for term in TERMS if term in text]
+#: Terms explained only when they appear outside the findings ("a trusted authority" in a
+#: certificate finding is not mailprobe's notion of a trusted source).
+_TABLE_TERMS = frozenset({"trusted"})
+
+
+def _legend(text: str, tables: str, width: int) -> list[str]:
+    used = [term for term in TERMS if term in (tables if term in _TABLE_TERMS else text)]
     if not used:
         return []
     pad = max(len(t) for t in used)
@@ -299,7 +304,7 @@ def render(
         details = verbose
     style = Style(color)
     out: list[str] = [_header(report), ""]
-    if report.probed:
+    if report.probed and any(report.recommended.values()):
         verdicts = [service_verdict(report, p) for p in Protocol]
         if report.address is None:  # a single-server probe asks about one service
             verdicts = [v for v in verdicts if v.state is not VerdictState.NOT_FOUND]
@@ -314,6 +319,7 @@ def render(
         out += ["Candidates", *_candidate_lines(report.candidates, report.probed, width), ""]
     if details and report.sources:
         out += ["Sources", _sources_table(report, width), ""]
+    before_findings = len(out)
     shown = _shown_findings(report, details)
     if shown:
         out.append("Findings")
@@ -323,7 +329,7 @@ def render(
             out += _finding_lines(finding, width, style, repeated=repeated)
             previous = finding.advice
         out.append("")
-    legend = _legend(_strip("\n".join(out)), width)
+    legend = _legend(_strip("\n".join(out)), _strip("\n".join(out[:before_findings])), width)
     if legend:
         out += [*legend, ""]
     return "\n".join(out).rstrip() + "\n"
