@@ -70,7 +70,7 @@ def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
 def test_offline_gmail_answers_from_the_bundled_database(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = _run(capsys, "you@gmail.com", "--offline")
+    code, out, err = _run(capsys, "you@gmail.com", "--offline", "--details")
     assert code == ExitStatus.OK, err
     assert "imap.gmail.com" in out
     assert "smtp.gmail.com" in out

@@ -231,8 +231,11 @@ def test_probe_names_the_mode_a_port_really_speaks(
         *_probe_args(bed_args),
     )
     assert code == ExitStatus.FINDINGS
-    (candidate,) = doc["candidates"]
+    # The typed setting comes first; the working STARTTLS setting is tried after it.
+    candidate = doc["candidates"][0]
+    assert (candidate["port"], candidate["security"]) == (143, "tls")
     assert candidate["probe"]["detected_security"] == "starttls"
+    assert doc["recommended"]["imap"]["security"] == "starttls"
     assert any("STARTTLS" in f["advice"] for f in doc["findings"])
 
 
