@@ -39,6 +39,7 @@ from mailprobe.cli.options import (
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TrustAdOpt,
     UsernameOpt,
     WeakTlsOpt,
     credentials,
@@ -169,6 +170,7 @@ def check(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -200,6 +202,7 @@ def check(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -251,6 +254,7 @@ def discover(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -276,6 +280,7 @@ def discover(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -324,6 +329,7 @@ def probe(
     json_out: JsonOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     login: LoginOpt = False,
@@ -354,7 +360,9 @@ def probe(
     if login and not username:
         raise InvalidOptionError("--login with probe needs --username")
     options = CheckOptions(
-        discovery=DiscoveryOptions(net=net_options(timeout, nameserver, connect_to, ca_file)),
+        discovery=DiscoveryOptions(
+            net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad)
+        ),
         credentials=credentials(
             login,
             password_stdin,
@@ -394,6 +402,7 @@ def scan(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -416,6 +425,7 @@ def scan(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
