@@ -21,8 +21,9 @@ VOCABULARY = {
     "reason", "port_note", "seconds", "failed", "ip", "asked", "detected", "offered",
     "size", "attach", "version", "when", "date", "days", "names", "issuer", "how",
     "detail", "tried", "why", "domain", "claims", "endpoints", "sources", "source",
-    "origin", "name", "hints", "docs", "tls_note", "url", "problem", "field", "typed", "address",
-    "recommended", "verified", "advice",
+    "origin", "name", "hints", "docs", "count", "problems", "total", "kept",
+    "tls_note", "url", "problem", "field", "typed", "address", "recommended", "verified",
+    "advice",
 }  # fmt: skip
 
 ID_SHAPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")

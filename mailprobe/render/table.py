@@ -240,6 +240,7 @@ def _sources_table(report: Report, width: int) -> str:
             shorten_url(word) if word.startswith(("http://", "https://")) else word
             for word in o.detail.split(" ")
         )
+        detail += "".join(f"\n! {warning}" for warning in o.warnings)
         rows.append(
             [str(o.source), str(o.status), "" if skipped else round_ms(o.elapsed_ms), detail]
         )
