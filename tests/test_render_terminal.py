@@ -221,3 +221,12 @@ def test_write_to_a_pipe_has_no_colour_and_80_columns(monkeypatch: pytest.Monkey
     monkeypatch.delenv("NO_COLOR", raising=False)
     table.write(_report(), tty)
     assert "\x1b[32mworks" in tty.getvalue()
+
+
+def test_quoted_server_text_is_cut_between_words() -> None:
+    from mailprobe.diagnose.catalogue import clip
+
+    text = "connecting to mail.other.test.example failed for reasons unknown to anyone"
+    clipped = clip(text, 40)
+    assert clipped == "connecting to mail.other.test.example..."
+    assert "mail.other.te..." not in clip(f"failed at {LONG_HOST} today", 30)

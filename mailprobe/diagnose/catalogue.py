@@ -680,9 +680,18 @@ _SPACES = re.compile(r"[\s\x00-\x1f\x7f]+")
 
 
 def clip(text: str, limit: int = 160) -> str:
-    """Server-supplied text made safe to quote: one line, no control characters, bounded."""
+    """Server-supplied text made safe to quote: one line, no control characters, bounded.
+
+    A cut falls between words where one is near, so a host name is never cut in half.
+    """
     flat = _SPACES.sub(" ", text).strip()
-    return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 3]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "..."
 
 
 def detail(text: str | None) -> str:
