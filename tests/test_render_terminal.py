@@ -229,4 +229,4 @@ def test_quoted_server_text_is_cut_between_words() -> None:
     text = "connecting to mail.other.test.example failed for reasons unknown to anyone"
     clipped = clip(text, 40)
     assert clipped == "connecting to mail.other.test.example..."
-    assert "mail.other.te..." not in clip(f"failed at {LONG_HOST} today", 30)
+    assert clip(f"failed at {LONG_HOST} today", 30) == "failed at..."

@@ -689,7 +689,7 @@ def clip(text: str, limit: int = 160) -> str:
         return flat
     cut = flat[: limit - 3]
     space = cut.rfind(" ")
-    if space >= limit // 2:
+    if space > 0:
         cut = cut[:space]
     return cut.rstrip(" ,;:") + "..."
 
