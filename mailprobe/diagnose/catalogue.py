@@ -689,7 +689,7 @@ def clip(text: str, limit: int = 160) -> str:
         return flat
     cut = flat[: limit - 3]
     space = cut.rfind(" ")
-    if space > 0:
+    if flat[len(cut)] != " " and space > 0:  # the cut falls inside a word: drop that word
         cut = cut[:space]
     return cut.rstrip(" ,;:") + "..."
 
