@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 
@@ -230,3 +231,15 @@ def test_quoted_server_text_is_cut_between_words() -> None:
     clipped = clip(text, 40)
     assert clipped == "connecting to mail.other.test.example..."
     assert clip(f"failed at {LONG_HOST} today", 30) == "failed at..."
+
+
+def test_an_untrusted_certificate_is_not_plain_works() -> None:
+    report = _report()
+    (pc,) = report.candidates
+    assert pc.probe is not None
+    bad_tls = TlsInfo("TLSv1.3", "TLS_AES_256_GCM_SHA384", False, verify_error="self-signed")
+    probe = replace(pc.probe, tls=bad_tls)
+    report = replace(report, candidates=(ProbedCandidate(pc.candidate, probe),))
+    text = " ".join(table.render(report).split())
+    assert "IMAP CERT NOT TRUSTED" in text
+    assert "TLS 1.3, certificate NOT trusted" in text

@@ -59,6 +59,7 @@ TERMS: Mapping[str, str] = MappingProxyType(
 
 _VERDICT_COLORS = {
     VerdictState.WORKS: "green",
+    VerdictState.CERT_NOT_TRUSTED: "yellow",
     VerdictState.LOGIN_FAILED: "red",
     VerdictState.NOT_WORKING: "red",
     VerdictState.FOUND: "yellow",

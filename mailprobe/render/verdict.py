@@ -27,6 +27,7 @@ class VerdictState(StrEnum):
     """How one service came out, in one word; `headline` is how the table says it."""
 
     WORKS = "works"
+    CERT_NOT_TRUSTED = "cert_not_trusted"
     LOGIN_FAILED = "login_failed"
     NOT_WORKING = "not_working"
     FOUND = "found"
@@ -40,6 +41,7 @@ class VerdictState(StrEnum):
 
 _HEADLINES = {
     VerdictState.WORKS: "works",
+    VerdictState.CERT_NOT_TRUSTED: "CERT NOT TRUSTED",
     VerdictState.LOGIN_FAILED: "LOGIN FAILED",
     VerdictState.NOT_WORKING: "NOT WORKING",
     VerdictState.FOUND: "found (not tested)",
@@ -149,6 +151,8 @@ def state_for(probe: ProbeResult | None, verified: bool | None) -> VerdictState:
     if probe.status is ProbeStatus.AUTH_FAILED:
         return VerdictState.LOGIN_FAILED
     if probe.status is ProbeStatus.OK and verified:
+        if probe.tls is not None and not probe.tls.verified:
+            return VerdictState.CERT_NOT_TRUSTED  # mail apps will warn or refuse
         return VerdictState.WORKS
     return VerdictState.NOT_WORKING
 
