@@ -308,6 +308,11 @@ def discover(
   mailprobe probe mail.example.org -p smtp    (tries ports 465 and 587)
 
   mailprobe probe mail.example.org:587 -s tls    (says 587 wants STARTTLS)
+
+  mailprobe probe mail.example.org:2525 --protocol smtp    (detects the mode)
+
+  mailprobe probe mail.example.org:587 --address alice@example.org    (compares with
+  what discovery recommends for the address)
 """
 )
 def probe(
