@@ -311,8 +311,7 @@ def discover(
 
   mailprobe probe mail.example.org:2525 --protocol smtp    (detects the mode)
 
-  mailprobe probe mail.example.org:587 --address alice@example.org    (compares with
-  what discovery recommends for the address)
+  mailprobe probe mail.example.org:587 --address alice@example.org    (compare)
 """
 )
 def probe(
