@@ -24,7 +24,6 @@ from mailprobe.models import (
     DiscoveryOptions,
     DiscoveryResult,
     Protocol,
-    Provenance,
     ProviderInfo,
     Security,
     ServerSetting,
@@ -245,11 +244,6 @@ def first_provider(outcomes: Sequence[SourceOutcome]) -> ProviderInfo | None:
         if outcome.provider is not None:
             return outcome.provider
     return None
-
-
-def trusted_user_provenance(origin: str) -> Provenance:
-    """Provenance for a setting the user typed in (trusted: the user named the host)."""
-    return Provenance(SourceId.USER, origin, trusted=True)
 
 
 async def discover(

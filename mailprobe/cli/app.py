@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.exceptions import TyperException
@@ -60,9 +60,6 @@ from mailprobe.models import (
 )
 from mailprobe.option_values import parse_host_port
 from mailprobe.version import __version__
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 
