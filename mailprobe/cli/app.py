@@ -469,7 +469,16 @@ def _register_db() -> None:
 
 _register_db()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db"}
+
+def _register_schema() -> None:
+    from mailprobe.cli.schema import schema
+
+    app.command(name="schema")(schema)
+
+
+_register_schema()
+
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
