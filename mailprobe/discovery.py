@@ -192,7 +192,7 @@ def merge_candidates(outcomes: Iterable[SourceOutcome]) -> tuple[Candidate, ...]
 
 
 def candidate_rank_key(candidate: Candidate) -> tuple[int, int, int, int, str, int]:
-    """The ranking of DESIGN §3: trust, source precedence, security, standard port.
+    """The ranking (docs/architecture.md): trust, source precedence, security, standard port.
 
     Host name and port close the order so equal candidates always sort the same way.
     """
