@@ -153,7 +153,9 @@ async def run_check(
     net = opts.discovery.net
     start = time.monotonic()
     deadline = start + net.timeout
-    resolver = dns or DnsClient(net.nameservers, timeout=min(net.timeout, 5.0))
+    resolver = dns or DnsClient(
+        net.nameservers, timeout=min(net.timeout, 5.0), trust_ad=net.trust_ad
+    )
     parsed = address if isinstance(address, Address) else parse_address(address)
     prober = Prober(opts, resolver, deadline, on_probe, default_username=parsed.text)
 
@@ -245,7 +247,9 @@ async def run_probe(
     )
     started = time.monotonic()
     deadline = started + net.timeout
-    resolver = dns or DnsClient(net.nameservers, timeout=min(net.timeout, 5.0))
+    resolver = dns or DnsClient(
+        net.nameservers, timeout=min(net.timeout, 5.0), trust_ad=net.trust_ad
+    )
     candidates = user_candidates(name, port, protocol, security)
     probed = await probe_candidates(candidates, opts, resolver, deadline, on_probe)
     findings: list[Finding] = []

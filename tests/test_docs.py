@@ -68,6 +68,18 @@ def test_code_cites_only_documents_inside_the_repository() -> None:
     assert cited == []
 
 
+def test_every_document_the_code_cites_exists() -> None:
+    roots = [ROOT / "mailprobe", ROOT / "tests", ROOT / "benchmarks", ROOT / "testbed"]
+    files = [ROOT / "README.md", *(p for r in roots for p in r.rglob("*.py"))]
+    missing = {
+        (str(p.relative_to(ROOT)), cited)
+        for p in files
+        for cited in re.findall(r"\bdocs/[a-z0-9_-]+\.md", p.read_text(encoding="utf-8"))
+        if not (ROOT / cited).is_file()
+    }
+    assert missing == set()
+
+
 def test_readme_shows_the_new_report_fields_and_the_schema_command() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     for needle in ('"generated_at"', '"duration_ms"', '"probe_status"', '"login"'):

@@ -382,6 +382,15 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                     int,
                     covers="candidates",
                 ),
+                Field(
+                    "warnings",
+                    "Problems in what the source read that did not stop it (a skipped "
+                    "server section, an odd value), each prefixed with where it was read.",
+                ),
+                Field(
+                    "dropped_candidates",
+                    "Settings the source named beyond the per-source cap, left out of the report.",
+                ),
                 Field("not_offered", "Services the source says are deliberately not provided."),
             ),
             omit={
