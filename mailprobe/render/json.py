@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from types import MappingProxyType
@@ -53,13 +52,19 @@ SCHEMA_VERSION = 1
 # --------------------------------------------------------------------------- the table
 
 
-@dataclass(frozen=True)
+# The four table types are plain slotted classes, not dataclasses: they are built when
+# `--json` is first used, and creating dataclass types costs start-up time.
+
+
 class Field:
     """A model field emitted as a JSON key (`key` defaults to the field's name)."""
 
-    name: str
-    doc: str
-    key: str | None = None
+    __slots__ = ("doc", "key", "name")
+
+    def __init__(self, name: str, doc: str, key: str | None = None) -> None:
+        self.name = name
+        self.doc = doc
+        self.key = key
 
     @property
     def json_key(self) -> str:
@@ -67,35 +72,53 @@ class Field:
         return self.key or self.name
 
 
-@dataclass(frozen=True)
 class Inline:
     """A field holding a model object whose keys are merged into the parent object."""
 
-    name: str
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
-@dataclass(frozen=True)
 class Derived:
-    """A key computed from the object. `type` is the Python type of the value (it drives
-    the schema); `covers` names the field this key stands for, if any."""
+    """A key computed from the object.
 
-    key: str
-    doc: str
-    get: Callable[[Any], Any]
-    type: Any
-    covers: str | None = None
-    schema: Mapping[str, Any] | None = None  # a fixed schema instead of one from `type`
+    `type` is the Python type of the value (it drives the schema); `covers` names the
+    field this key stands for, if any; `schema` replaces the schema derived from `type`.
+    """
+
+    __slots__ = ("covers", "doc", "get", "key", "schema", "type")
+
+    def __init__(
+        self,
+        key: str,
+        doc: str,
+        get: Callable[[Any], Any],
+        type: Any,
+        covers: str | None = None,
+        schema: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.key = key
+        self.doc = doc
+        self.get = get
+        self.type = type
+        self.covers = covers
+        self.schema = schema
 
 
 Key = Field | Inline | Derived
 
 
-@dataclass(frozen=True)
 class Shape:
-    """How one model class appears in JSON: its keys in order, and the fields left out."""
+    """How one model class appears in JSON: its keys in order, and the fields left out
+    (`omit` maps a field name to the reason it is left out)."""
 
-    keys: tuple[Key, ...]
-    omit: Mapping[str, str] = field(default_factory=dict)  # field name -> why it is left out
+    __slots__ = ("keys", "omit")
+
+    def __init__(self, keys: tuple[Key, ...], omit: Mapping[str, str] | None = None) -> None:
+        self.keys = keys
+        self.omit: Mapping[str, str] = omit or {}
 
     def covered(self) -> set[str]:
         """The model fields this shape emits (directly, renamed, inlined or derived)."""
