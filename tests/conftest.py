@@ -141,5 +141,9 @@ def _json_documents_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
         return schemacheck.valid_scan_line(scan_error_line(text, error, exit_status))
 
     monkeypatch.setattr(json_render, "report_to_json", checked_report)
+    import mailprobe
+
+    if getattr(mailprobe, "report_to_json", None) is report_to_json:  # bound at import
+        monkeypatch.setattr(mailprobe, "report_to_json", checked_report)
     monkeypatch.setattr(json_render, "scan_line", checked_line)
     monkeypatch.setattr(json_render, "scan_error_line", checked_error_line)

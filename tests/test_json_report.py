@@ -304,6 +304,19 @@ def test_every_rendered_report_is_validated_by_the_suite_hook() -> None:
         json_render.dumps(broken)
 
 
+def test_the_generator_knows_literals_optionals_and_enum_keyed_maps() -> None:
+    from mailprobe.render.schema import _Builder
+
+    builder = _Builder()
+    assert builder.type_schema(typing.Literal["c", "s"]) == {"enum": ["c", "s"]}
+    assert builder.type_schema(int | None) == {"type": ["integer", "null"]}
+    assert builder.type_schema(tuple[str, ...]) == {"type": "array", "items": {"type": "string"}}
+    by_protocol = builder.type_schema(dict[Protocol, bool])
+    assert by_protocol["required"] == ["imap", "pop3", "smtp"]
+    with pytest.raises(TypeError):
+        builder.type_schema(bytes)
+
+
 def test_enum_values_in_the_schema_follow_the_models() -> None:
     defs = load_schema()["$defs"]
     assert defs["ProbeStatus"]["enum"] == [s.value for s in ProbeStatus]

@@ -69,6 +69,8 @@ class _Builder:
             if set(inner) == {"type"} and isinstance(inner["type"], str):
                 return {"type": [inner["type"], "null"]}
             return {"anyOf": [inner, {"type": "null"}]}
+        if origin is typing.Literal:
+            return {"enum": list(typing.get_args(tp))}
         if origin in (tuple, list):
             args = typing.get_args(tp)
             return {"type": "array", "items": self.type_schema(args[0])}
