@@ -237,7 +237,8 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 ),
                 Derived(
                     "login",
-                    "The login outcome at this endpoint; null unless a login was tested.",
+                    "The login outcome at this endpoint (status not_attempted when --login "
+                    "was given but no attempt was made there); null without --login.",
                     _login,
                     LoginResult | None,
                 ),
@@ -336,7 +337,10 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("weak_tls_version", "The old TLS version the server accepted, or null."),
                 Field("notes", "Further observations in plain words."),
                 Field("tls", "The TLS session, or null when TLS was not reached."),
-                Field("login", "The login outcome, or null unless a login was tested."),
+                Field(
+                    "login",
+                    "The login outcome (not_attempted when withheld); null without --login.",
+                ),
             )
         ),
         Timings: Shape(
