@@ -365,6 +365,7 @@ def test_a_failing_typed_setting_shows_the_working_one_and_what_failed(
             "port": 465,
             "security": "starttls",
             "username": None,
+            "auth": [],
         }
     ]
     _, text = _text(capsys, *argv, *probe_args(bed_args))
