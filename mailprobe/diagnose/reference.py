@@ -47,8 +47,10 @@ def findings_markdown() -> str:
         "`tls.cert.expiring` is a warning near expiry); the table shows the default.",
         "",
         "Severities: `error` means the setting does not work or is unsafe; `warning` means",
-        "it works but something should be fixed; `info` is worth knowing. `--fail-on`",
-        "chooses the severity that makes the exit status 1 ([exit codes](exit-codes.md)).",
+        "it works but something should be fixed; `info` is worth knowing; `good` is good",
+        "news (a login worked, passwords refused until TLS). `--fail-on` chooses the",
+        "severity that makes the exit status 1 ([exit codes](exit-codes.md)); `good` never",
+        "counts.",
         "",
         f"{len(RULES)} findings in {len({fid.value.split('.')[0] for fid in FindingId})} groups.",
     ]
