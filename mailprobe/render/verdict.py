@@ -102,6 +102,8 @@ class ServiceVerdict:
 
 def probe_of(report: Report, rec: Recommendation) -> ProbeResult | None:
     """The probe result of the recommended endpoint (None in discover-only reports)."""
+    if rec.probe is not None:
+        return rec.probe
     for pc in report.candidates:
         if pc.candidate == rec.candidate:
             return pc.probe
