@@ -130,9 +130,11 @@ def probe_to_json(probe: ProbeResult | None) -> dict[str, Any] | None:
         "detected_protocol": str(probe.detected_protocol) if probe.detected_protocol else None,
         "connections": probe.connections,
         "failed_phase": str(probe.failed_phase) if probe.failed_phase else None,
-        "failure_kind": probe.failure_kind,
+        "cause": str(probe.cause) if probe.cause else None,
+        "failure_kind": str(probe.cause) if probe.cause else None,  # older name of "cause"
         "failed_attempts": [
-            {"ip": a.ip, "status": str(a.status), "reason": a.reason} for a in probe.failed_attempts
+            {"ip": a.ip, "status": str(a.status), "reason": a.reason, "cause": str(a.cause)}
+            for a in probe.failed_attempts
         ],
         "weak_tls_checked": probe.weak_tls_checked,
         "weak_tls_version": probe.weak_tls_version,
@@ -168,6 +170,7 @@ def source_to_json(outcome: SourceOutcome) -> dict[str, Any]:
         "status": str(outcome.status),
         "elapsed_ms": outcome.elapsed_ms,
         "detail": outcome.detail,
+        "cause": str(outcome.cause) if outcome.cause else None,
         "candidates": len(outcome.candidates),
         "not_offered": [
             {"protocol": str(n.protocol), "security": str(n.security), "origin": n.origin}
