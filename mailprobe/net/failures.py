@@ -351,9 +351,13 @@ def _classify_httpx(exc: BaseException) -> Failure | None:
         inner = _cause_failure(exc)
         if inner is not None:
             return inner
+        # No chained exception to read (a transport that raised ConnectError itself):
+        # the library's own message is all there is.
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text:
             return Failure(Cause.CERT_INVALID, f"certificate verification failed: {text}")
+        if "refused" in text.lower():
+            return Failure(Cause.REFUSED, "connection refused")
         return Failure(Cause.UNREACHABLE, f"could not connect: {text}")
     if isinstance(exc, httpx.InvalidURL):
         return Failure(Cause.INVALID_URL, f"invalid URL: {exc}")
