@@ -16,10 +16,10 @@ import pytest
 
 from mailprobe.models import Cause, ProbeStatus, SourceStatus
 from mailprobe.net.failures import (
+    CERT_TEXT,
     AttemptFailure,
     ConnectFailed,
     DnsLookupFailed,
-    CERT_TEXT,
     Failure,
     ProtocolViolation,
     classify,

@@ -36,6 +36,8 @@ GREETING_VERY_SLOW_MS = 15_000.0
 _BEFORE_CONNECTION = frozenset({ProbePhase.DNS, ProbePhase.CONNECT})
 _AFTER_GREETING = frozenset({ProbePhase.CAPABILITIES, ProbePhase.LOGIN})
 _CLOSED = frozenset({Cause.RESET, Cause.CLOSED})
+#: What a TLS attempt can be answered with instead of TLS (see `probes.replies`).
+_NOT_TLS = frozenset({Cause.NOT_TLS, Cause.GARBAGE, Cause.WRONG_PROTOCOL})
 
 
 def connected(probe: ProbeResult) -> bool:
@@ -84,7 +86,8 @@ def _not_what_was_asked(subject: Subject, probe: ProbeResult) -> Finding | None:
     reason = clip(probe.reason)
     if probe.cause is Cause.HTTP_ANSWER:
         return make_finding(FindingId.PROTOCOL_HTTP, subject, reason=reason)
-    if probe.cause is Cause.NOT_TLS and subject.security is Security.TLS:
+    tls_answered = probe.failed_phase in (ProbePhase.TLS, None)
+    if probe.cause in _NOT_TLS and tls_answered and subject.security is Security.TLS:
         return make_finding(FindingId.MODE_NOT_TLS, subject, reason=reason)
     return None
 

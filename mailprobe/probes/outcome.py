@@ -47,7 +47,7 @@ def _status_of(obs: Observation, timeouts: ProbeTimeouts) -> tuple[ProbeStatus, 
         return obs.verdict
     if obs.failure is not None:
         reason = obs.failure.reason
-        if obs.failure.cause in TIMEOUT_CAUSES:
+        if obs.failure.cause is Cause.TIMEOUT:
             reason = f"{reason} after {timeouts.for_phase(obs.phase):g} s"
         return obs.failure.probe_status, f"{_PHASE_LABEL[obs.phase]}: {reason}"
     login = obs.login
