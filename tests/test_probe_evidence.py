@@ -13,6 +13,20 @@ from __future__ import annotations
 
 import pytest
 
+from faultservers import (
+    HTTP_400,
+    FaultCerts,
+    FaultServer,
+    Handler,
+    answer_then_hang_up,
+    answers_first_bytes,
+    endless_smtp_greeting,
+    http_server,
+    imap_starttls_then_stall,
+    make_fault_certs,
+    serve,
+    stalled_tls,
+)
 from mailprobe.diagnose import FindingId, diagnose_probe
 from mailprobe.models import (
     Candidate,
@@ -29,20 +43,6 @@ from mailprobe.models import (
 )
 from mailprobe.net.dns import DnsClient
 from mailprobe.probes import ProbeTimeouts, probe_endpoint
-from tests.faultservers import (
-    HTTP_400,
-    FaultCerts,
-    FaultServer,
-    Handler,
-    answer_then_hang_up,
-    answers_first_bytes,
-    endless_smtp_greeting,
-    http_server,
-    imap_starttls_then_stall,
-    make_fault_certs,
-    serve,
-    stalled_tls,
-)
 
 QUICK = ProbeTimeouts(connect=2.0, greeting=0.6, tls=0.6, command=1.0, total=8.0)
 
