@@ -414,3 +414,17 @@ def _classify_dns(exc: BaseException) -> Failure | None:
     if isinstance(exc, dns.exception.DNSException):
         return Failure(Cause.DNS_FAILED, f"DNS error: {exc}")
     return None
+
+
+def cause_table() -> str:
+    """The Markdown table of every cause, its probe status and meaning (docs/causes.md)."""
+    rows = ["| cause | usual probe status | meaning |", "|---|---|---|"]
+    rows += [f"| `{c}` | `{_PROBE_STATUS[c]}` | {CAUSE_MEANINGS[c]} |" for c in Cause]
+    return "\n".join(rows)
+
+
+def verify_code_table() -> str:
+    """The Markdown table of OpenSSL verification codes and their causes (docs/causes.md)."""
+    rows = ["| OpenSSL verify code | cause |", "|---|---|"]
+    rows += [f"| {code} | `{cause}` |" for code, cause in sorted(VERIFY_CODES.items())]
+    return "\n".join(rows)
