@@ -34,7 +34,7 @@ from mailprobe.models import (
     SourceOutcome,
     SourceStatus,
 )
-from mailprobe.net.failures import TIMEOUT_CAUSES
+from mailprobe.net.failures import DNS_CAUSES, TIMEOUT_CAUSES
 from mailprobe.net.http import HttpFetcher, HttpResult
 from mailprobe.sources.autoconfig_xml import ConfigParseError, ParsedConfig, parse_config
 from mailprobe.sources.base import SourceContext
@@ -112,22 +112,24 @@ async def fetch_config(
     return interpret(result, address)
 
 
-#: Fetch failures that only mean "nothing published here".
-_ABSENT_CAUSES = frozenset({Cause.NO_SUCH_HOST, Cause.REFUSED})
+#: Fetch failures that only mean "nothing published here": the host name does not
+#: resolve (whatever the DNS trouble) or nothing listens.
+_ABSENT_CAUSES = DNS_CAUSES | {Cause.REFUSED}
 
 
 def failed_fetch(result: HttpResult) -> tuple[FetchKind, str, Cause | None] | None:
     """Kind, summary and cause for a fetch without a usable 2xx answer; None when it has one.
 
-    No such host, a refused connection and any 4xx count as absent; a timeout as timeout;
-    everything else (TLS failure, oversize, redirect loop or downgrade, 5xx) as failed.
+    A host name that does not resolve, a refused connection and any 4xx count as absent;
+    a timeout as timeout; everything else (TLS failure, oversize, redirect loop or
+    downgrade, 5xx) as failed.
     """
     if result.error is not None:
         cause = result.cause or Cause.OTHER
-        if cause in TIMEOUT_CAUSES:
-            return FetchKind.TIMEOUT, result.error, cause
         if cause in _ABSENT_CAUSES:
             return FetchKind.ABSENT, result.error, cause
+        if cause in TIMEOUT_CAUSES:
+            return FetchKind.TIMEOUT, result.error, cause
         return FetchKind.FAILED, result.error, cause
     if result.ok:
         return None
