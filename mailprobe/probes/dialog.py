@@ -272,7 +272,9 @@ class Session:
             await self.conn.start_tls(self.plan.context, self.timeouts.tls)
         ssl_object = self.conn.ssl_object
         if ssl_object is None:
-            raise ProtocolViolation("the TLS handshake ended without a TLS session")
+            raise ProtocolViolation(
+                "the TLS handshake ended without a TLS session", Cause.TLS_FAILED
+            )
         self.obs.tls = tls_info(ssl_object, verified=self.plan.verified)
         self.obs.chain_len = chain_length(ssl_object)
         self.obs.leaf_names_issuer_url = names_issuer_url(ssl_object.getpeercert(binary_form=True))

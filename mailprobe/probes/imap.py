@@ -83,7 +83,9 @@ class _Imap:
             if response.kind is ImapKind.CONTINUATION:
                 raise ProtocolViolation("unexpected IMAP continuation request")
             if response.word == "BYE":
-                raise ProtocolViolation(f"the server ended the session: {excerpt(response.text)}")
+                raise ProtocolViolation(
+                    f"the server ended the session: {excerpt(response.text)}", Cause.CLOSED
+                )
             untagged.append(response)
         raise ProtocolViolation("too many IMAP response lines for one command", Cause.TOO_LARGE)
 

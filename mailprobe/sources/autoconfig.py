@@ -85,6 +85,10 @@ class ConfigFetch:
         return f"{self.url}: {self.summary}"
 
 
+#: Bodies larger than this are parsed in a worker thread instead of on the event loop.
+PARSE_IN_THREAD_BYTES = 64 * 1024
+
+
 def request_timeout(options: DiscoveryOptions) -> float:
     """The time one fetch may take under `options` (a share of the overall deadline)."""
     return max(0.05, options.net.timeout * FETCH_SHARE)
@@ -109,6 +113,10 @@ async def fetch_config(
 ) -> ConfigFetch:
     """GET `url` and parse it as config-v1.1; never raises for network or content trouble."""
     result = await http.get(url, timeout=timeout, allow_http=allow_http)
+    if len(result.body) > PARSE_IN_THREAD_BYTES:
+        # Parsing up to 1 MiB takes tens of milliseconds: keep the event loop (and with it
+        # the deadline and the other sources) running meanwhile.
+        return await asyncio.to_thread(interpret, result, address)
     return interpret(result, address)
 
 
@@ -302,6 +310,12 @@ def outcome_for(
         candidates=candidates if status is SourceStatus.FOUND else (),
         provider=provider or first_provider(fetches),
         cause=outcome_cause(status, fetches),
+        warnings=tuple(
+            f"{f.url}: {warning}"
+            for f in fetches
+            if f.config is not None
+            for warning in f.config.warnings
+        ),
     )
 
 
