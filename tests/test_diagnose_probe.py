@@ -1009,3 +1009,44 @@ def test_skipped_probe_is_info() -> None:
     f = only(diagnose_probe(c, probe), FindingId.PROBE_SKIPPED)
     assert f.severity is Severity.INFO
     assert "--offline" in f.summary
+
+
+# --------------------------------------------------------------------------- words change nothing
+
+_WORDS = (
+    "zzz",
+    "the server closed the connection unexpectedly",
+    "certificate has expired; self-signed; untrusted authority; does not exist (NXDOMAIN)",
+    "the server did not answer with TLS (wrong version number): it may expect STARTTLS",
+    "network unreachable: No route to host",
+)
+
+
+@pytest.mark.parametrize("cause", list(Cause))
+@pytest.mark.parametrize("phase", [ProbePhase.CONNECT, ProbePhase.BANNER, ProbePhase.TLS])
+@pytest.mark.parametrize("security", [TLS, STARTTLS])
+def test_the_findings_follow_the_cause_and_never_the_reason_text(
+    cause: Cause, phase: ProbePhase, security: Security
+) -> None:
+    from mailprobe.net.failures import probe_status
+
+    c = cand(IMAP, "imap.example.org", 993, security)
+    found = {
+        tuple(
+            ids(
+                diagnose_probe(
+                    c,
+                    ProbeResult(
+                        probe_status(cause),
+                        words,
+                        ip="192.0.2.10",
+                        timings=Timings(connect=1.0),
+                        failed_phase=phase,
+                        cause=cause,
+                    ),
+                )
+            )
+        )
+        for words in _WORDS
+    }
+    assert len(found) == 1, found
