@@ -22,7 +22,7 @@ from mailprobe.models import (
     SourceOutcome,
     SourceStatus,
 )
-from mailprobe.render.json import probe_to_json, source_to_json
+from mailprobe.render.json import to_jsonable
 from mailprobe.sources import autoconfig, mx, srv
 from mailprobe.sources.base import SourceContext
 from test_http_fakeweb import FakeWeb, context
@@ -83,14 +83,14 @@ async def test_autoconfig_outcome_carries_the_cause_of_its_failed_fetch(
     outcome = await _autoconfig(web)
     assert outcome.status is status
     assert outcome.cause is cause
-    assert source_to_json(outcome)["cause"] == cause.value
+    assert to_jsonable(outcome)["cause"] == cause.value
 
 
 async def test_found_and_empty_outcomes_have_no_cause() -> None:
     outcome = await _autoconfig(FakeWeb())  # 404 everywhere
     assert outcome.status is SourceStatus.EMPTY
     assert outcome.cause is None
-    assert source_to_json(outcome)["cause"] is None
+    assert to_jsonable(outcome)["cause"] is None
 
 
 @pytest.mark.parametrize(
@@ -148,11 +148,11 @@ def test_probe_json_carries_the_cause_everywhere() -> None:
         cause=Cause.REFUSED,
         failed_attempts=(FailedAttempt("::1", ProbeStatus.TIMEOUT, "timed out", Cause.TIMEOUT),),
     )
-    data = probe_to_json(probe)
+    data = to_jsonable(probe)
     assert data is not None
     assert data["cause"] == "refused"
     assert data["failure_kind"] == "refused"
     assert data["failed_attempts"][0]["cause"] == "timeout"
-    ok = probe_to_json(ProbeResult(ProbeStatus.OK))
+    ok = to_jsonable(ProbeResult(ProbeStatus.OK))
     assert ok is not None
     assert ok["cause"] is None
