@@ -441,6 +441,26 @@ class FailedAttempt:
     reason: str
 
 
+class TranscriptDirection(StrEnum):
+    """Who a transcript line is from: the client (mailprobe), the server, or an event."""
+
+    CLIENT = "client"
+    SERVER = "server"
+    EVENT = "event"
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of a probe's recorded conversation (`--transcript`), credentials redacted.
+
+    `t_ms` counts milliseconds since the TCP connection of that attempt was made.
+    """
+
+    t_ms: float
+    dir: TranscriptDirection
+    text: str
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """Everything one live handshake with one endpoint observed.
@@ -474,6 +494,11 @@ class ProbeResult:
     weak_tls_checked: bool = False
     weak_tls_version: str | None = None
     failed_attempts: tuple[FailedAttempt, ...] = ()
+    #: Bytes of plain text the server sent after its STARTTLS go-ahead (response
+    #: injection, CVE-2011-0411 class); None when none were seen.
+    starttls_injection: int | None = None
+    #: The recorded conversation when asked for (`--transcript`), else None.
+    transcript: tuple[TranscriptEntry, ...] | None = None
 
 
 @dataclass(frozen=True)

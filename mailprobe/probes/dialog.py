@@ -29,8 +29,9 @@ from mailprobe.net.connect import Connection
 from mailprobe.net.failures import Failure, ProtocolViolation
 from mailprobe.probes.login import Credentials
 from mailprobe.probes.replies import describe_foreign_greeting, excerpt, recognise_greeting
-from mailprobe.probes.stream import LineStream
+from mailprobe.probes.stream import LineStream, StartTlsInjection
 from mailprobe.probes.tls import chain_length, names_issuer_url, tls_info
+from mailprobe.probes.transcript import Recorder
 
 _NAMES = {Protocol.IMAP: "an IMAP", Protocol.POP3: "a POP3", Protocol.SMTP: "an SMTP"}
 
@@ -94,6 +95,7 @@ class Observation:
     preauth: bool = False
     login_disabled: bool = False
     plaintext_user_before_tls: bool = False
+    starttls_injection: int | None = None
     max_size: int | None = None
     tls: TlsInfo | None = None
     chain_len: int | None = None
@@ -155,6 +157,7 @@ class Session:
         sender_check: str | None,
         ehlo_name: str | None,
         redact: Callable[[str], str],
+        recorder: Recorder | None = None,
     ) -> None:
         self.protocol = protocol
         self.plan = plan
@@ -165,7 +168,7 @@ class Session:
         self.sender_check = sender_check
         self.ehlo_name = ehlo_name
         self.redact = redact
-        self.stream = LineStream(conn)
+        self.stream = LineStream(conn, recorder=recorder)
 
     # ------------------------------------------------------------------ timing
 
@@ -193,11 +196,14 @@ class Session:
         """Exactly `size` bytes (an IMAP literal) within the command timeout."""
         return await self.stream.read_exactly(size, self.timeouts.command)
 
-    async def send_line(self, text: str) -> None:
-        """Send one command line; CR or LF inside it would be a bug (command injection)."""
+    async def send_line(self, text: str, *, shown: str | None = None) -> None:
+        """Send one command line; CR or LF inside it would be a bug (command injection).
+
+        A line carrying a credential passes `shown`: the line as it may be recorded.
+        """
         if "\r" in text or "\n" in text:
             raise ValueError("a command line must not contain CR or LF")
-        await self.stream.send(text.encode("utf-8") + b"\r\n", self.timeouts.command)
+        await self.stream.send(text.encode("utf-8") + b"\r\n", self.timeouts.command, shown=shown)
 
     async def greeting_line(self) -> str:
         """The server's first line, checked to belong to the expected protocol.
@@ -252,11 +258,21 @@ class Session:
 
     async def upgrade(self) -> None:
         """Run the TLS handshake (implicit TLS, or after a STARTTLS go-ahead) and record it."""
-        with self.phase(ProbePhase.TLS):
-            await self.conn.start_tls(self.plan.context, self.timeouts.tls)
-        ssl_object = self.conn.ssl_object
-        if ssl_object is None:
-            raise ProtocolViolation("the TLS handshake ended without a TLS session")
+        starttls = self.plan.mode is Security.STARTTLS
+        try:
+            with self.phase(ProbePhase.TLS):
+                ssl_object = await self.stream.start_tls(
+                    self.plan.context, self.timeouts.tls, after_go_ahead=starttls
+                )
+        except StartTlsInjection as exc:
+            self.obs.starttls_injection = exc.size
+            raise ProbeStop(
+                ProbeStatus.TLS_ERROR,
+                f"the server sent {exc.size} byte(s) of plain text together with its "
+                f"STARTTLS go-ahead ({excerpt(self.redact(exc.sample), 80)!r}); they "
+                "would have been read as if they came over TLS (STARTTLS response "
+                "injection), so the session was abandoned",
+            ) from None
         self.obs.tls = tls_info(ssl_object, verified=self.plan.verified)
         self.obs.chain_len = chain_length(ssl_object)
         self.obs.leaf_names_issuer_url = names_issuer_url(ssl_object.getpeercert(binary_form=True))

@@ -48,7 +48,14 @@ def cert_problem(exc: BaseException) -> CertProblem | None:
 
 
 def is_plaintext_answer(exc: BaseException) -> bool:
-    """True if a TLS handshake failed because the server answered with non-TLS bytes."""
+    """True if a TLS handshake failed because the server answered with non-TLS bytes.
+
+    That includes a server that spoke plain text before the handshake even began.
+    """
+    from mailprobe.probes.stream import PlaintextBeforeTls
+
+    if isinstance(exc, PlaintextBeforeTls):
+        return True
     return isinstance(exc, ssl.SSLError) and str(exc.reason) in _PLAINTEXT_REASONS
 
 
