@@ -39,6 +39,7 @@ from mailprobe.cli.options import (
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TranscriptOpt,
     UsernameOpt,
     WeakTlsOpt,
     credentials,
@@ -181,6 +182,7 @@ def check(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
@@ -227,6 +229,7 @@ def check(
             allow_plaintext_login=allow_plaintext_login,
             sender_check=sender_check,
             check_weak_tls=weak_tls,
+            transcript=transcript,
         )
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
@@ -332,6 +335,7 @@ def probe(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
     quiet: QuietOpt = False,
@@ -366,6 +370,7 @@ def probe(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
         check_weak_tls=weak_tls,
+        transcript=transcript,
     )
     progress = _progress(quiet, json_out)
     report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))

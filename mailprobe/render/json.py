@@ -23,6 +23,7 @@ from mailprobe.models import (
     SourceOutcome,
     Timings,
     TlsInfo,
+    TranscriptEntry,
 )
 from mailprobe.version import __version__
 
@@ -108,6 +109,13 @@ def _login(login: LoginResult | None) -> dict[str, Any] | None:
     }
 
 
+def _transcript(entries: tuple[TranscriptEntry, ...] | None) -> list[dict[str, Any]] | None:
+    """`probe.transcript`: null unless recorded (`--transcript`)."""
+    if entries is None:
+        return None
+    return [{"t_ms": e.t_ms, "dir": str(e.dir), "text": e.text} for e in entries]
+
+
 def probe_to_json(probe: ProbeResult | None) -> dict[str, Any] | None:
     """The `probe` object of a candidate, or None in discover reports."""
     if probe is None:
@@ -139,6 +147,8 @@ def probe_to_json(probe: ProbeResult | None) -> dict[str, Any] | None:
         "notes": list(probe.notes),
         "tls": _tls(probe.tls),
         "login": _login(probe.login),
+        "starttls_injection": probe.starttls_injection,
+        "transcript": _transcript(probe.transcript),
     }
 
 
