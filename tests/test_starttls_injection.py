@@ -242,7 +242,8 @@ async def test_buffered_plaintext_ends_the_probe_as_injection(
 ) -> None:
     result, seen = await _run(certs, protocol, variant)
     assert result.status is ProbeStatus.TLS_ERROR
-    assert result.starttls_injection is not None and result.starttls_injection > 0
+    assert result.starttls_injection is not None
+    assert result.starttls_injection > 0
     assert "injection" in result.reason
     assert result.login is None or result.login.status is LoginStatus.NOT_ATTEMPTED
     assert seen.credentials == 0  # the password never left
@@ -277,7 +278,8 @@ async def test_capabilities_before_tls_are_forgotten(certs: FaultCerts, protocol
     before = " ".join(result.capabilities_before_tls).upper()
     after = " ".join(result.capabilities_after_tls).upper()
     assert "STARTTLS" in before or "STLS" in before
-    assert "STARTTLS" not in after and "STLS" not in after
+    assert "STARTTLS" not in after
+    assert "STLS" not in after
     assert result.transcript is not None
     sent = [e.text.split(" ")[-1].upper() for e in result.transcript if e.dir == "client"]
     wanted = {Protocol.SMTP: "EHLO", Protocol.IMAP: "CAPABILITY", Protocol.POP3: "CAPA"}[protocol]
