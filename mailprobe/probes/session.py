@@ -171,21 +171,17 @@ class _Runner:
             entries.extend(recorder.entries())
         return tuple(entries)
 
-    def _recorder(self, plan: Plan, attempt: int) -> Recorder | None:
+    def _recorder(self) -> Recorder | None:
         if self.recorders is None:
             return None
         recorder = Recorder(self.redactor)
         self.recorders.append(recorder)
-        recorder.event(
-            f"connection {attempt} to {self.host}:{self.port} ({plan.mode.value}"
-            + ("" if plan.verified else ", certificate not checked")
-            + ")"
-        )
         return recorder
 
     async def attempt(self, plan: Plan, obs: Observation) -> None:
         """One connection: connect, (TLS), run the protocol script; fills `obs`."""
         conn = None
+        recorder: Recorder | None = None
         try:
             obs.phase = ProbePhase.CONNECT
             conn = await open_connection(
@@ -201,9 +197,13 @@ class _Runner:
             if conn.dns_ms is not None:
                 obs.timings[ProbePhase.DNS] = conn.dns_ms
             obs.timings[ProbePhase.CONNECT] = conn.connect_ms
-            recorder = self._recorder(plan, len(self.recorders or ()) + 1)
+            recorder = self._recorder()
             if recorder is not None:
-                recorder.event(f"connected to {conn.ip} port {conn.port}")
+                checked = "" if plan.verified else ", certificate not checked"
+                recorder.event(
+                    f"connection {len(self.recorders or ())} to {self.host}:{self.port} "
+                    f"({plan.mode.value}{checked}): connected to {conn.ip} port {conn.port}"
+                )
             session = Session(
                 protocol=self.protocol,
                 plan=plan,
@@ -231,6 +231,8 @@ class _Runner:
         finally:
             if conn is not None:
                 await conn.close()
+                if recorder is not None:
+                    recorder.event("mailprobe closed the connection")
 
 
 def _failed(attempts: tuple[AttemptFailure, ...]) -> tuple[FailedAttempt, ...]:
