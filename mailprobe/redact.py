@@ -16,7 +16,8 @@ itself and in another case, IMAP-quoted/escaped, URL-encoded (UTF-8 and Latin-1,
 `+` for spaces), hex, base64 (of the password and of the SASL PLAIN and LOGIN messages),
 HTML- and JSON-escaped, and as Python's `repr`/`ascii` write it. Case variants of the
 password are not matched on the protocol's own keywords (`OK`, `NO`, `ERR`, ...), which a
-server prints whatever the password is.
+server prints whatever the password is, nor on those keywords written in capitals: a
+password `OK` leaves `* OK` alone, because redacting every greeting would reveal it.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from urllib.parse import quote, quote_plus
 #: What replaces a secret wherever it is written.
 REDACTED = "<redacted>"
 
-#: Words the protocols print on their own; a case variant of the password equal to one of
-#: these is the protocol speaking, not an echo (the exact password is still redacted).
+#: Words the protocols print on their own. Written in capitals, or in another case than
+#: the password, such a token is the protocol speaking, not an echo, and is kept.
 PROTOCOL_WORDS = frozenset(
     {
         "OK",
@@ -63,7 +64,6 @@ PROTOCOL_WORDS = frozenset(
         "POP3",
         "SASL",
         "TLS",
-        "READY",
     }
 )
 
@@ -164,8 +164,10 @@ class Redactor:
 
     def _replace(self, match: re.Match[str]) -> str:
         token = match.group(0)
-        if token not in self._exact and token.upper() in PROTOCOL_WORDS:
-            return token  # the protocol's own keyword in another case than the password
+        if token.upper() in PROTOCOL_WORDS and (token.isupper() or token not in self._exact):
+            # The protocol's own keyword: written in capitals, or in another case than the
+            # password. Redacting it would garble every greeting and hint at the password.
+            return token
         return REDACTED
 
     def text(self, text: str) -> str:
