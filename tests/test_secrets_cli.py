@@ -357,3 +357,53 @@ async def test_an_endpoint_that_never_got_the_password_is_scrubbed_too(
     assert f"raw={REDACTED};" in text
     assert f"hex={REDACTED};" in text
     assert _assert_all_redacted(text, password) == 2
+
+
+@pytest.mark.parametrize(
+    ("protocol", "password"),
+    [
+        (Protocol.SMTP, "250"),
+        (Protocol.SMTP, "535"),
+        (Protocol.SMTP, "5.7.8"),
+        (Protocol.IMAP, "mp1"),
+        (Protocol.IMAP, "mp2"),
+        (Protocol.IMAP, "NO"),
+        (Protocol.POP3, "+OK"),
+        (Protocol.POP3, "-ERR"),
+    ],
+)
+async def test_password_equal_to_a_tag_or_reply_code_does_not_break_the_dialogue(
+    certs: FaultCerts, protocol: Protocol, password: str
+) -> None:
+    """Redaction never touches what the protocol parses (tags, codes, status words)."""
+    from faultservers import Behaviour, imap_server, pop3_server, smtp_server
+    from mailprobe.probes import ProbeTimeouts, probe_endpoint
+
+    behaviour = {
+        Protocol.IMAP: (imap_server, ("IMAP4rev1", "AUTH=PLAIN"), "NO [AUTHENTICATIONFAILED] no"),
+        Protocol.POP3: (pop3_server, ("USER",), "-ERR [AUTH] no"),
+        Protocol.SMTP: (smtp_server, ("AUTH PLAIN",), "535 5.7.8 no"),
+    }
+    factory, caps, reply = behaviour[protocol]
+    _factory, host, port = SERVERS[protocol]
+    handler = implicit_tls(
+        server_context(certs.good),
+        factory(Behaviour(caps=caps, login_reply=reply, echo_login=True)),
+    )
+    async with serve(handler) as server:
+        result = await probe_endpoint(
+            protocol,
+            host,
+            port,
+            Security.TLS,
+            dns=DnsClient(),
+            net=NetOptions(connect_to=(server.route(host, port),), ca_file=certs.ca.cert),
+            timeouts=ProbeTimeouts(connect=2, greeting=2, tls=2, command=2, total=10),
+            credentials=Credentials(USER, password),
+            transcript=True,
+        )
+    assert result.login is not None
+    assert result.login.status is LoginStatus.WRONG_CREDENTIALS, result.reason
+    assert result.transcript is not None
+    sent = [e.text for e in result.transcript if e.dir == "client" and REDACTED in e.text]
+    assert sent

@@ -190,7 +190,20 @@ class Session:
         """The next server line (redacted), within the command timeout unless given."""
         line = await self.stream.read_line(self.timeouts.command if timeout is None else timeout)
         self.obs.bytes_received = self.stream.received
-        return self.redact(line)
+        return self.redact_reply(line)
+
+    def redact_reply(self, line: str) -> str:
+        """A server line redacted except its first word (tag, status or reply code).
+
+        The first word is the protocol's own structure and is parsed: a password equal to
+        a tag or a reply code (`mp2`, `250`) must not break the dialogue. The result's
+        texts are scrubbed as a whole once more when the probe ends.
+        """
+        head = len(line) - len(line.lstrip(" "))
+        end = line.find(" ", head)
+        if end < 0:
+            return line
+        return line[:end] + self.redact(line[end:])
 
     async def read_exactly(self, size: int) -> bytes:
         """Exactly `size` bytes (an IMAP literal) within the command timeout."""
@@ -218,7 +231,7 @@ class Session:
                 "the server accepted the connection and closed it without a greeting "
                 "(typical of rate limiting or a block list)",
             )
-        line = self.redact(raw)
+        line = self.redact_reply(raw)
         detected = recognise_greeting(line)
         self.obs.detected_protocol = detected
         name = _NAMES[self.protocol]
