@@ -26,6 +26,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+import schemacheck
 from faultservers import (
     FaultCerts,
     FaultServer,
@@ -270,6 +271,7 @@ def test_json_and_debug_never_show_an_echoed_password(
     done = _run_probe(certs, protocol, password, "--json")
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
+    schemacheck.valid_report(report)
     probe = report["candidates"][0]["probe"]
     assert probe["login"]["status"] == "wrong_credentials"
     if protocol is Protocol.IMAP:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import schemacheck
 from mailprobe.models import (
     ConnectTo,
     LoginStatus,
@@ -186,6 +187,7 @@ def test_cli_transcript_with_login(bed: BedInfo, bed_args: list[str]) -> None:
         argv, capture_output=True, text=True, env=env, timeout=90, check=False, cwd=ROOT
     )
     report = json.loads(done.stdout)
+    schemacheck.valid_report(report)
     probed = [c for c in report["candidates"] if c["probe"] is not None]
     assert probed
     for candidate in probed:
