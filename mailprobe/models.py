@@ -190,6 +190,7 @@ class Cause(StrEnum):
     TLS_FAILED = "tls_failed"
     STARTTLS_NOT_OFFERED = "starttls_not_offered"
     STARTTLS_REFUSED = "starttls_refused"
+    STARTTLS_INJECTION = "starttls_injection"
     CERT_EXPIRED = "cert_expired"
     CERT_NOT_YET_VALID = "cert_not_yet_valid"
     CERT_SELF_SIGNED = "cert_self_signed"
@@ -496,6 +497,26 @@ class FailedAttempt:
     cause: Cause = Cause.OTHER
 
 
+class TranscriptDirection(StrEnum):
+    """Who a transcript line is from: the client (mailprobe), the server, or an event."""
+
+    CLIENT = "client"
+    SERVER = "server"
+    EVENT = "event"
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of a probe's recorded conversation (`--transcript`), credentials redacted.
+
+    `t_ms` counts milliseconds since the TCP connection of that attempt was made.
+    """
+
+    t_ms: float
+    dir: TranscriptDirection
+    text: str
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """Everything one live handshake with one endpoint observed.
@@ -530,6 +551,11 @@ class ProbeResult:
     weak_tls_checked: bool = False
     weak_tls_version: str | None = None
     failed_attempts: tuple[FailedAttempt, ...] = ()
+    #: Bytes of plain text the server sent after its STARTTLS go-ahead (response
+    #: injection, CVE-2011-0411 class); None when none were seen.
+    starttls_injection: int | None = None
+    #: The recorded conversation when asked for (`--transcript`), else None.
+    transcript: tuple[TranscriptEntry, ...] | None = None
 
 
 @dataclass(frozen=True)

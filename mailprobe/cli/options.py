@@ -149,6 +149,14 @@ WeakTlsOpt = Annotated[
         "(one extra connection per endpoint).",
     ),
 ]
+TranscriptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--transcript",
+        help="Record each probe's conversation (client and server lines, TLS events, ms "
+        "since connect), passwords replaced with <redacted>.",
+    ),
+]
 MaxConnOpt = Annotated[
     int,
     typer.Option("--max-connections", min=1, max=200, help="Probes running at once, in all."),
@@ -234,6 +242,9 @@ def credentials(
                 raise InvalidOptionError(f"{flag} only makes sense with --login")
         return None
     from mailprobe.probes import Credentials
+    from mailprobe.redact import install_log_redaction
 
     # An empty username means "the one discovery found for each server".
-    return Credentials(username=username or "", password=read_password(password_stdin))
+    creds = Credentials(username=username or "", password=read_password(password_stdin))
+    install_log_redaction(creds.redactor())  # every --debug line from here on
+    return creds

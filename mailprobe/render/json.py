@@ -44,6 +44,7 @@ from mailprobe.models import (
     SourceOutcome,
     Timings,
     TlsInfo,
+    TranscriptEntry,
 )
 from mailprobe.version import __version__
 
@@ -351,6 +352,23 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                     "login",
                     "The login outcome (not_attempted when withheld); null without --login.",
                 ),
+                Field(
+                    "starttls_injection",
+                    "Bytes of plain text sent together with the STARTTLS go-ahead (response "
+                    "injection; the probe was abandoned), or null when none were seen.",
+                ),
+                Field(
+                    "transcript",
+                    "The recorded conversation (--transcript), credentials shown as "
+                    "<redacted>; null when not recorded.",
+                ),
+            )
+        ),
+        TranscriptEntry: Shape(
+            (
+                Field("t_ms", "Milliseconds since that connection was made."),
+                Field("dir", "client (mailprobe), server, or event (connection, TLS)."),
+                Field("text", "The line or event; long lines are cut with a marker."),
             )
         ),
         Timings: Shape(
