@@ -9,6 +9,7 @@ import pytest
 
 from mailprobe.models import (
     Candidate,
+    Cause,
     Finding,
     LoginResult,
     LoginStatus,
@@ -24,6 +25,8 @@ from mailprobe.models import (
     Severity,
     SourceId,
     TlsInfo,
+    TranscriptDirection,
+    TranscriptEntry,
 )
 from mailprobe.render import table
 from mailprobe.render.term import (
@@ -34,6 +37,7 @@ from mailprobe.render.term import (
     width_for,
     wrap,
 )
+from mailprobe.render.verdict import steps_for
 
 LONG_HOST = "mail.other-provider-with-a-very-long-name.example.net"
 
@@ -102,6 +106,66 @@ def test_a_working_login_reads_works_with_each_step() -> None:
     text = " ".join(table.render(_report(LoginResult(LoginStatus.OK))).split())
     assert "IMAP works" in text
     assert "reachable, TLS 1.3 OK, login OK" in text
+
+
+@pytest.mark.parametrize(
+    ("status", "cause", "step"),
+    [
+        (ProbeStatus.REFUSED, Cause.REFUSED, "connection refused"),
+        (ProbeStatus.REFUSED, Cause.UNREACHABLE, "no route to the server from this network"),
+        (ProbeStatus.TLS_ERROR, Cause.CERT_EXPIRED, "reachable, certificate expired"),
+        (
+            ProbeStatus.TLS_ERROR,
+            Cause.CERT_WRONG_NAME,
+            "reachable, certificate is for another name",
+        ),
+        (ProbeStatus.TLS_ERROR, Cause.TLS_FAILED, "reachable, encryption failed"),
+        (
+            ProbeStatus.TLS_ERROR,
+            Cause.STARTTLS_INJECTION,
+            "reachable, STARTTLS answer tampered with: abandoned",
+        ),
+        (ProbeStatus.PROTOCOL_ERROR, Cause.HTTP_ANSWER, "reachable, but a web server answers"),
+        (ProbeStatus.PROTOCOL_ERROR, Cause.GARBAGE, "reachable, unexpected answer"),
+        (ProbeStatus.DNS_ERROR, Cause.NO_SUCH_HOST, "server name not found"),
+        (ProbeStatus.DNS_ERROR, Cause.DNS_TIMEOUT, "server name lookup timed out"),
+    ],
+)
+def test_a_failed_step_is_worded_from_its_cause(
+    status: ProbeStatus, cause: Cause, step: str
+) -> None:
+    setting = ServerSetting(Protocol.IMAP, "imap.example.org", 993, Security.TLS, "alice")
+    probe = ProbeResult(status, "whatever the reason says", cause=cause)
+    assert steps_for(setting, probe) == (step,)
+    # the reason's words never change the step
+    assert steps_for(setting, replace(probe, reason="connection refused")) == (step,)
+
+
+def test_a_port_speaking_another_mode_wins_over_the_cause() -> None:
+    setting = ServerSetting(Protocol.IMAP, "imap.example.org", 143, Security.TLS, "alice")
+    probe = ProbeResult(
+        ProbeStatus.TLS_ERROR, "not TLS", cause=Cause.NOT_TLS, detected_security=Security.STARTTLS
+    )
+    assert steps_for(setting, probe) == ("reachable, but the port speaks STARTTLS",)
+
+
+def test_transcripts_show_without_details_and_add_no_terms() -> None:
+    report = _report(LoginResult(LoginStatus.OK), host="imap.example.org")
+    pc = report.candidates[0]
+    entries = (
+        TranscriptEntry(0.0, TranscriptDirection.SERVER, "* OK trusted STARTTLS server ready"),
+        TranscriptEntry(1.5, TranscriptDirection.CLIENT, "a1 LOGOUT"),
+    )
+    probe = replace(pc.probe, transcript=entries) if pc.probe else None
+    report = replace(report, candidates=(replace(pc, probe=probe),))
+    text = table.render(report)
+    assert "Transcripts" in text
+    assert "S: * OK trusted STARTTLS server ready" in text
+    assert "C: a1 LOGOUT" in text
+    legend = text.split("Terms (more in")[1] if "Terms (more in" in text else ""
+    assert "STARTTLS " not in legend  # the server's word, not mailprobe's
+    assert "trusted " not in legend
+    assert "SSL/TLS" in legend  # the settings table's own term is still explained
 
 
 # --------------------------------------------------------------------------- point 7

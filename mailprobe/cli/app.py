@@ -39,6 +39,7 @@ from mailprobe.cli.options import (
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TranscriptOpt,
     TrustAdOpt,
     UsernameOpt,
     WeakTlsOpt,
@@ -182,6 +183,7 @@ def check(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
@@ -231,6 +233,7 @@ def check(
             allow_plaintext_login=allow_plaintext_login,
             sender_check=sender_check,
             check_weak_tls=weak_tls,
+            transcript=transcript,
         )
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
@@ -354,6 +357,7 @@ def probe(
         ),
     ] = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
+    transcript: TranscriptOpt = False,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
     details: DetailsOpt = False,
@@ -395,6 +399,7 @@ def probe(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
         check_weak_tls=weak_tls,
+        transcript=transcript,
     )
     parsed = None
     if address is not None:
@@ -419,6 +424,7 @@ def probe(
             allow_http=False,
             send_address=False,
             sources=None,
+            trust_ad=trust_ad,
         )
         discovered = _run(run_discover(parsed, discovery))
         report = compare_with_discovery(report, discovered, typed_username=username)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mailprobe.diagnose.catalogue import MODE_NAMES, FindingId, Subject, clip, listing, make_finding
+from mailprobe.diagnose.connection import connected
 from mailprobe.models import (
+    Cause,
     Finding,
     ProbedCandidate,
-    ProbePhase,
     ProbeResult,
     ProbeStatus,
     Protocol,
@@ -56,16 +57,20 @@ def answered(probe: ProbeResult) -> bool:
     """True if the server's host answered at all: it accepted or refused the connection,
     sent something, or a second connection found the mode it speaks.
 
-    False for a failed DNS lookup, a connection that timed out, a rate limit before any
-    usable answer, and a skipped probe: nothing was learned about the setting.
+    False for a failed DNS lookup, a connection that timed out or found no route, a rate
+    limit before any usable answer, and a skipped probe: nothing was learned about the
+    setting.
     """
     if probe.status is ProbeStatus.SKIPPED:
         return False
     if probe.detected_security is not None or probe.detected_protocol is not None:
         return True
     if probe.status is ProbeStatus.TIMEOUT:
-        # Connected but silent (a greeting that never came) is an answer of sorts.
-        return probe.failed_phase not in (None, ProbePhase.DNS, ProbePhase.CONNECT)
+        # Connected but silent (a greeting or handshake that never came) is an answer of
+        # sorts; a connection attempt that timed out is not.
+        return connected(probe)
+    if probe.cause is Cause.UNREACHABLE:
+        return False  # no route to the address: the server itself never answered
     return probe.status not in _SILENT
 
 
@@ -80,7 +85,7 @@ def _why(tested: Sequence[ProbeResult]) -> str:
     statuses = {p.status for p in tested}
     if any(p.detected_security is not None for p in tested):
         return _WHY["mode"]
-    if statuses == {ProbeStatus.REFUSED}:
+    if statuses == {ProbeStatus.REFUSED} and all(answered(p) for p in tested):
         return _WHY["refused"]
     if statuses == {ProbeStatus.RATE_LIMITED}:
         return _WHY["rate_limited"]

@@ -26,6 +26,7 @@ from mailprobe.models import (
     Security,
     Severity,
     SourceStatus,
+    TranscriptDirection,
 )
 from mailprobe.render.term import (
     DEFAULT_WIDTH,
@@ -276,6 +277,31 @@ def _finding_lines(finding: Finding, width: int, style: Style, *, repeated: bool
     return lines
 
 
+_DIRECTION_MARK = {
+    TranscriptDirection.CLIENT: "C:",
+    TranscriptDirection.SERVER: "S:",
+    TranscriptDirection.EVENT: "--",
+}
+
+
+def _transcript_lines(candidates: tuple[ProbedCandidate, ...]) -> list[str]:
+    """Each recorded conversation under the endpoint it belongs to (`--transcript`)."""
+    lines: list[str] = []
+    for pc in candidates:
+        if pc.probe is None or pc.probe.transcript is None:
+            continue
+        s = pc.candidate.setting
+        host = f"[{s.host}]" if ":" in s.host else s.host
+        lines.append(
+            f"  {PROTOCOL_LABELS[s.protocol]} {host}:{s.port} {SECURITY_LABELS[s.security]}"
+            f" ({pc.probe.status})"
+        )
+        for entry in pc.probe.transcript:
+            lines.append(f"    {entry.t_ms:>8.1f} ms  {_DIRECTION_MARK[entry.dir]} {entry.text}")
+        lines.append("")
+    return lines
+
+
 #: Terms explained only when they appear outside the findings ("a trusted authority" in a
 #: certificate finding is not mailprobe's notion of a trusted source).
 _TABLE_TERMS = frozenset({"trusted"})
@@ -321,6 +347,10 @@ def render(
         out += ["Candidates", *_candidate_lines(report.candidates, report.probed, width), ""]
     if details and report.sources:
         out += ["Sources", _sources_table(report, width), ""]
+    before_transcripts = len(out)
+    transcripts = _transcript_lines(report.candidates)
+    if transcripts:
+        out += ["Transcripts (milliseconds since each connection was made)", *transcripts]
     before_findings = len(out)
     shown = _shown_findings(report, details)
     if shown:
@@ -331,7 +361,10 @@ def render(
             out += _finding_lines(finding, width, style, repeated=repeated)
             previous = finding.advice
         out.append("")
-    legend = _legend(_strip("\n".join(out)), _strip("\n".join(out[:before_findings])), width)
+    # The servers' words in a transcript are not mailprobe's terms: no legend for them.
+    own = out[:before_transcripts] + out[before_findings:]
+    tables = out[:before_transcripts]
+    legend = _legend(_strip("\n".join(own)), _strip("\n".join(tables)), width)
     if legend:
         out += [*legend, ""]
     return "\n".join(out).rstrip() + "\n"

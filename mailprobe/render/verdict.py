@@ -12,6 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from mailprobe.models import (
+    Cause,
     LoginStatus,
     ProbeResult,
     ProbeStatus,
@@ -89,6 +90,30 @@ _FAILED_STEPS: Mapping[ProbeStatus, str] = MappingProxyType(
     }
 )
 
+#: The step a failed probe stopped at, where its cause says more than its status.
+_CAUSE_STEPS: Mapping[Cause, str] = MappingProxyType(
+    {
+        Cause.UNREACHABLE: "no route to the server from this network",
+        Cause.DNS_FAILED: "server name could not be looked up",
+        Cause.DNS_TIMEOUT: "server name lookup timed out",
+        Cause.INCOMPLETE: "reachable, the greeting never finished",
+        Cause.HTTP_ANSWER: "reachable, but a web server answers",
+        Cause.WRONG_PROTOCOL: "reachable, but another protocol answers",
+        Cause.NOT_TLS: "reachable, but the answer to TLS was not TLS",
+        Cause.NO_COMMON_TLS_VERSION: "reachable, encryption failed: no common TLS version",
+        Cause.STARTTLS_NOT_OFFERED: "reachable, STARTTLS not offered",
+        Cause.STARTTLS_REFUSED: "reachable, STARTTLS refused",
+        Cause.STARTTLS_INJECTION: "reachable, STARTTLS answer tampered with: abandoned",
+        Cause.CERT_EXPIRED: "reachable, certificate expired",
+        Cause.CERT_NOT_YET_VALID: "reachable, certificate not valid yet",
+        Cause.CERT_SELF_SIGNED: "reachable, certificate self-signed",
+        Cause.CERT_WRONG_NAME: "reachable, certificate is for another name",
+        Cause.CERT_UNTRUSTED: "reachable, certificate issuer not trusted",
+        Cause.CERT_INCOMPLETE_CHAIN: "reachable, certificate chain incomplete",
+        Cause.CERT_INVALID: "reachable, certificate invalid",
+    }
+)
+
 
 @dataclass(frozen=True)
 class ServiceVerdict:
@@ -129,6 +154,8 @@ def steps_for(setting: ServerSetting, probe: ProbeResult) -> tuple[str, ...]:
     """What happened at each step of one probe, in order."""
     if probe.status not in (ProbeStatus.OK, ProbeStatus.AUTH_FAILED):
         step = _FAILED_STEPS.get(probe.status, str(probe.status))
+        if probe.cause is not None:
+            step = _CAUSE_STEPS.get(probe.cause, step)
         speaks = probe.detected_security
         if speaks is not None and speaks is not setting.security:
             step = f"reachable, but the port speaks {_MODE_WORDS[speaks]}"
