@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailprobe.net.budget import HostBudget
 
 
 class Protocol(StrEnum):
@@ -231,6 +235,9 @@ class NetOptions:
     connect_to: tuple[ConnectTo, ...] = ()
     ca_file: Path | None = None
     timeout: float = 10.0
+    #: Per-mail-server-address connection budget shared by a bulk scan (None: no limit
+    #: beyond the probe scheduler's own); see net/budget.py.
+    host_budget: HostBudget | None = field(default=None, compare=False, repr=False)
 
     def route(self, host: str, port: int) -> tuple[str, int] | None:
         """Where `--connect-to` sends `host:port`, or None for the normal route."""
