@@ -80,7 +80,8 @@ async def test_every_input_yields_exactly_one_line_even_invalid_ones() -> None:
     ]
     got = await run(srv("ok.test"), inputs)
     assert [r["input"] for r in got] == [i.text for i in inputs]
-    assert got[1]["exit_status"] == 2 and "error" in got[1]
+    assert got[1]["exit_status"] == 2
+    assert "error" in got[1]
     assert got[2] == {
         "input": "b\\xff.test",
         "error": "line 3 is not valid UTF-8",

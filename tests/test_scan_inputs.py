@@ -43,7 +43,8 @@ def test_an_undecodable_line_is_its_own_error_with_escaped_bytes() -> None:
 
 def test_an_overlong_line_is_an_error_and_the_next_line_still_counts() -> None:
     got = records(b"x" * (MAX_LINE_BYTES * 10) + b"\nok.test\n")
-    assert got[0].error is not None and "longer than" in got[0].error
+    assert got[0].error is not None
+    assert "longer than" in got[0].error
     assert len(got[0].text) < 100
     assert got[1].text == "ok.test"
 
