@@ -12,13 +12,18 @@ class ScanProgress:
     """Done/total (when the total is known), rate, ETA, and how many lines failed."""
 
     def __init__(self, stream: IO[str], total: int | None) -> None:
+        import shutil
+
         from tqdm import tqdm
 
+        # A terminal that reports no size (0 x 0, as some ptys do) would hide the bar.
+        size = shutil.get_terminal_size((100, 24))
         self._bar = tqdm(
             total=total,
             file=stream,
             unit="line",
-            dynamic_ncols=True,
+            ncols=min(size.columns or 100, 120),
+            nrows=size.lines or 24,
             smoothing=0.1,
             mininterval=0.25,
         )
