@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -38,7 +39,7 @@ async def test_new_connections_per_second_are_spaced() -> None:
         release()
 
     await asyncio.gather(*(connection() for _ in range(4)))
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(gap >= 0.045 for gap in gaps), gaps
 
 
