@@ -14,7 +14,6 @@ frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON
 from mailprobe.address import parse_address
 from mailprobe.discovery import discover
 from mailprobe.errors import (
-    InternalError,
     InvalidAddressError,
     InvalidInputError,
     InvalidOptionError,
@@ -25,6 +24,7 @@ from mailprobe.exit_status import ExitStatus, exit_status_for
 from mailprobe.models import (
     Address,
     Candidate,
+    Cause,
     CertInfo,
     ConnectTo,
     DiscoveryOptions,
@@ -62,6 +62,7 @@ from mailprobe.version import __version__
 __all__ = [
     "Address",
     "Candidate",
+    "Cause",
     "CertInfo",
     "CheckOptions",
     "ConnectTo",
@@ -69,7 +70,6 @@ __all__ = [
     "DiscoveryResult",
     "ExitStatus",
     "Finding",
-    "InternalError",
     "InvalidAddressError",
     "InvalidInputError",
     "InvalidOptionError",

@@ -24,7 +24,6 @@ from mailprobe.models import (
     DiscoveryOptions,
     DiscoveryResult,
     Protocol,
-    Provenance,
     ProviderInfo,
     Security,
     ServerSetting,
@@ -90,8 +89,13 @@ async def _run_one(
     except Exception as exc:
         # A source must return failures as data; reaching here is a bug in that source.
         log.debug("source %s raised", source, exc_info=True)
+        failure = classify(exc)
         outcome = SourceOutcome(
-            source, SourceStatus.ERROR, 0.0, f"internal error: {classify(exc).reason}"
+            source,
+            SourceStatus.ERROR,
+            0.0,
+            f"internal error: {failure.reason}",
+            cause=failure.cause,
         )
     outcome = _capped(replace(outcome, elapsed_ms=_elapsed_ms(start)))
     log.debug(
@@ -215,7 +219,7 @@ def merge_candidates(outcomes: Iterable[SourceOutcome]) -> tuple[Candidate, ...]
 
 
 def candidate_rank_key(candidate: Candidate) -> tuple[int, int, int, int, str, int]:
-    """The ranking of DESIGN §3: trust, source precedence, security, standard port.
+    """The ranking (docs/architecture.md): trust, source precedence, security, standard port.
 
     Host name and port close the order so equal candidates always sort the same way.
     """
@@ -267,11 +271,6 @@ def first_provider(outcomes: Sequence[SourceOutcome]) -> ProviderInfo | None:
         if outcome.provider is not None:
             return outcome.provider
     return None
-
-
-def trusted_user_provenance(origin: str) -> Provenance:
-    """Provenance for a setting the user typed in (trusted: the user named the host)."""
-    return Provenance(SourceId.USER, origin, trusted=True)
 
 
 async def discover(

@@ -11,7 +11,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.exceptions import TyperException
@@ -59,9 +59,6 @@ from mailprobe.models import (
 )
 from mailprobe.option_values import parse_host_port
 from mailprobe.version import __version__
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 
@@ -417,7 +414,16 @@ def _register_scan() -> None:
 
 _register_scan()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db"}
+
+def _register_schema() -> None:
+    from mailprobe.cli.schema import schema
+
+    app.command(name="schema")(schema)
+
+
+_register_schema()
+
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

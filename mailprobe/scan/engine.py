@@ -153,14 +153,16 @@ def _shared(settings: ScanSettings) -> _Shared:
 
 def error_record(text: str, error: str, status: ExitStatus) -> Record:
     """The record for an input that produced no report."""
-    return {"input": text, "error": error, "exit_status": int(status)}
+    from mailprobe.render.json import scan_error_line
+
+    return scan_error_line(text, error, int(status))
 
 
 async def _report_record(item: InputLine, settings: ScanSettings, shared: _Shared) -> Record:
     from mailprobe.address import parse_target
     from mailprobe.exit_status import exit_status_for
     from mailprobe.pipeline import run_check, run_discover
-    from mailprobe.render.json import report_to_json
+    from mailprobe.render.json import scan_line
 
     address = parse_target(item.text)
     if settings.probe:
@@ -171,9 +173,7 @@ async def _report_record(item: InputLine, settings: ScanSettings, shared: _Share
         report = await run_discover(
             address, shared.options.discovery, providers=shared.providers, dns=shared.dns
         )
-    record: Record = {"input": item.text, **report_to_json(report)}
-    record["exit_status"] = int(exit_status_for(report, settings.fail_on))
-    return record
+    return scan_line(item.text, report, int(exit_status_for(report, settings.fail_on)))
 
 
 async def handle(item: InputLine, settings: ScanSettings, shared: _Shared) -> Record:
