@@ -219,6 +219,8 @@ def scan_command(
 
 def _open_input(file: str) -> IO[bytes]:
     if file == "-":
+        if sys.stdin is None:
+            raise InvalidOptionError("standard input is closed: name a FILE instead of -")
         return sys.stdin.buffer
     try:
         return open(file, "rb")
