@@ -13,7 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailprobe.net.budget import HostBudget
 
 
 class Protocol(StrEnum):
@@ -280,6 +283,9 @@ class NetOptions:
     #: Believe the DNSSEC AD bit from a resolver that is not on this machine (loopback
     #: resolvers are always believed); see docs/trust-model.md.
     trust_ad: bool = False
+    #: Per-mail-server-address connection budget shared by a bulk scan (None: no limit
+    #: beyond the probe scheduler's own); see net/budget.py.
+    host_budget: HostBudget | None = field(default=None, compare=False, repr=False)
 
     def route(self, host: str, port: int) -> tuple[str, int] | None:
         """Where `--connect-to` sends `host:port`, or None for the normal route."""

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.probes import Credentials
     from mailprobe.redact import Redactor
+    from mailprobe.probes.sharing import SharedProbes
 
 log = logging.getLogger("mailprobe.probes.scheduler")
 
@@ -48,6 +49,8 @@ class CheckOptions:
     check_weak_tls: bool = False
     #: Record the protocol conversation of every probe (`ProbeResult.transcript`).
     transcript: bool = False
+    #: Probe results shared by every address of a bulk scan (see probes/sharing.py).
+    shared_probes: SharedProbes | None = field(default=None, compare=False, repr=False)
 
 
 #: Called when a probe starts (candidate) and ends (candidate, result); for progress output.
@@ -87,11 +90,17 @@ class Prober:
         self._host_limits: dict[str, asyncio.Semaphore] = {}
         self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Task[ProbeResult]] = {}
         self._redactor: Redactor | None = None
+        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Future[ProbeResult]] = {}
 
     def start(self, candidate: Candidate) -> None:
         """Start probing `candidate`'s endpoint unless a probe of it already started."""
         key = candidate.setting.endpoint
-        if key not in self._tasks:
+        if key in self._tasks:
+            return
+        shared = self._options.shared_probes
+        if shared is not None and self._options.credentials is None:
+            self._tasks[key] = shared.task(key, lambda: self._probe(candidate))
+        else:
             self._tasks[key] = asyncio.create_task(self._probe(candidate))
 
     def _credentials(self, candidate: Candidate) -> tuple[Credentials | None, str]:
