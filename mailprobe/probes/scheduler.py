@@ -29,8 +29,8 @@ from mailprobe.models import (
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.probes import Credentials
-    from mailprobe.redact import Redactor
     from mailprobe.probes.sharing import SharedProbes
+    from mailprobe.redact import Redactor
 
 log = logging.getLogger("mailprobe.probes.scheduler")
 
@@ -88,7 +88,6 @@ class Prober:
         self._default_username = default_username
         self._global_limit = asyncio.Semaphore(max(1, options.max_connections))
         self._host_limits: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Task[ProbeResult]] = {}
         self._redactor: Redactor | None = None
         self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Future[ProbeResult]] = {}
 
