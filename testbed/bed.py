@@ -275,7 +275,9 @@ class Bed:
         )
         pids["postfix"] = postfix.start(root / "postfix", postfix_conf)
         _record_pid(root, "postfix", pids["postfix"])
-        pids["unbound"] = self._track(root, "unbound", unbound.start(root / "unbound", unbound_conf))
+        pids["unbound"] = self._track(
+            root, "unbound", unbound.start(root / "unbound", unbound_conf)
+        )
         tcp = {
             "nsd": [("127.0.0.1", ports["dns"])],
             "nginx": [("127.0.0.1", ports["http"]), ("127.0.0.1", ports["https"])],

@@ -113,9 +113,7 @@ class Prepared:
 
 
 def _der(pem: Path) -> bytes:
-    return x509.load_pem_x509_certificate(pem.read_bytes()).public_bytes(
-        serialization.Encoding.DER
-    )
+    return x509.load_pem_x509_certificate(pem.read_bytes()).public_bytes(serialization.Encoding.DER)
 
 
 def _spki(pem: Path) -> bytes:

@@ -94,6 +94,7 @@ def secure_zone(tlsa: list[Tlsa]) -> str:
         lines += _policy_records(f"{label}.{o}", o)
     lines += ["nullmx IN MX 0 .", *_policy_records(f"nullmx.{o}", o)]
     lines += ["nullmix IN MX 0 .", f"nullmix IN MX 10 {MX_EE}."]
+    lines += _policy_records(f"nullmix.{o}", o)
     lines += ["dmarcnone IN MX 10 " + MX_EE + "."]
     lines += _policy_records(f"dmarcnone.{o}", o, dmarc="none")
     for label, (_mode, mx) in STS_DOMAINS.items():

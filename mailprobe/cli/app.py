@@ -472,7 +472,16 @@ def _register_db() -> None:
 
 _register_db()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db"}
+
+def _register_domain() -> None:
+    from mailprobe.cli.domain import EXAMPLES, domain
+
+    app.command("domain", epilog=EXAMPLES)(domain)
+
+
+_register_domain()
+
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "domain"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

@@ -53,7 +53,8 @@ def parse_record(usage: int, selector: int, matching: int, data: bytes) -> TlsaR
     elif matching not in (0, 1, 2):
         note = f"unknown matching type {matching}"
     elif matching in _DIGEST_BYTES and len(data) != _DIGEST_BYTES[matching]:
-        note = f"the digest has {len(data)} bytes, matching type {matching} needs {_DIGEST_BYTES[matching]}"
+        want = _DIGEST_BYTES[matching]
+        note = f"the digest has {len(data)} bytes, matching type {matching} needs {want}"
     return TlsaRecord(usage, selector, matching, data.hex(), not note, note)
 
 

@@ -194,8 +194,12 @@ class SecureResolver:
         if rcode == dns.rcode.SERVFAIL:
             return await self._servfail(name, rdtype, ede, check)
         if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-            detail = f"DNS lookup of {name} {rdtype} failed: the resolver answered {_rcode(message)}"
-            return Lookup(name, rdtype, DnsStatus.ERROR, DnssecState.UNVERIFIED, (), "", detail, ede)
+            detail = (
+                f"DNS lookup of {name} {rdtype} failed: the resolver answered {_rcode(message)}"
+            )
+            return Lookup(
+                name, rdtype, DnsStatus.ERROR, DnssecState.UNVERIFIED, (), "", detail, ede
+            )
         state = DnssecState.UNVERIFIED
         if check.usable:
             state = DnssecState.SECURE if message.flags & dns.flags.AD else DnssecState.INSECURE
@@ -230,7 +234,9 @@ class SecureResolver:
         detail = f"DNS lookup of {name} {rdtype} failed: the resolver answered SERVFAIL{why}"
         return Lookup(name, rdtype, DnsStatus.SERVFAIL, DnssecState.UNVERIFIED, (), "", detail, ede)
 
-    async def _send(self, name: str, rdtype: str, *, checking_disabled: bool) -> dns.message.Message | str:
+    async def _send(
+        self, name: str, rdtype: str, *, checking_disabled: bool
+    ) -> dns.message.Message | str:
         """Ask each server in turn; the first answer counts. A str is the failure reason."""
         query = dns.message.make_query(
             dns.name.from_text(name), rdtype, use_edns=0, want_dnssec=True, payload=1232
@@ -276,6 +282,8 @@ def _answer(
 ) -> Lookup:
     """Records of a NOERROR/NXDOMAIN answer, following any CNAME chain in it."""
     try:
+        if not isinstance(message, dns.message.QueryMessage):
+            raise dns.exception.DNSException("the answer is not a query response")
         chain = message.resolve_chaining()
     except dns.exception.DNSException as exc:
         return Lookup(name, rdtype, DnsStatus.ERROR, state, detail=f"{name} {rdtype}: {exc}")
@@ -298,4 +306,3 @@ def txt_strings(lookup: Lookup) -> list[str]:
         if strings is not None:
             texts.append(b"".join(strings).decode("utf-8", "replace"))
     return texts
-

@@ -46,7 +46,7 @@ class DaneStatus(StrEnum):
 class Verdict(StrEnum):
     """Summary of an MX host or domain: the worst severity of its findings."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
     WARNING = "warning"
     FAIL = "fail"
 

@@ -133,12 +133,16 @@ def parse_policy(text: str) -> ParsedPolicy:
     if raw_age is None:
         problems.append("no max_age field")
     elif not re.match(r"^[0-9]{1,10}$", raw_age) or int(raw_age) > MAX_AGE_LIMIT:
-        problems.append(f"max_age {raw_age!r} is not a whole number of seconds up to {MAX_AGE_LIMIT}")
+        problems.append(
+            f"max_age {raw_age!r} is not a whole number of seconds up to {MAX_AGE_LIMIT}"
+        )
     else:
         max_age = int(raw_age)
     if mode in ("enforce", "testing") and not mx:
         problems.append(f"mode {mode} needs at least one mx pattern")
-    problems += [f"mx pattern {p!r} is not a host name or *.name" for p in mx if not _valid_pattern(p)]
+    problems += [
+        f"mx pattern {p!r} is not a host name or *.name" for p in mx if not _valid_pattern(p)
+    ]
     return ParsedPolicy(version, mode, tuple(mx), max_age, tuple(problems))
 
 
@@ -154,11 +158,15 @@ async def check_mta_sts(
     if policy_id is None:
         if why:
             return StsResult(StsStatus.TXT_INVALID, url=url, detail=why, problems=(why,))
-        return StsResult(StsStatus.ABSENT, url=url, detail=f"no v=STSv1 TXT record at _mta-sts.{domain}")
+        return StsResult(
+            StsStatus.ABSENT, url=url, detail=f"no v=STSv1 TXT record at _mta-sts.{domain}"
+        )
     result = await fetcher.get(url, timeout=timeout, follow_redirects=False, max_body=MAX_POLICY)
     if result.error is not None:
         detail = f"the policy could not be fetched from {url}: {result.error}"
-        return StsResult(StsStatus.FETCH_FAILED, policy_id, url=url, detail=detail, problems=(detail,))
+        return StsResult(
+            StsStatus.FETCH_FAILED, policy_id, url=url, detail=detail, problems=(detail,)
+        )
     if result.status_code != 200:
         if result.redirects:
             detail = (
@@ -167,7 +175,9 @@ async def check_mta_sts(
             )
         else:
             detail = f"{url} answers HTTP {result.status_code}; only 200 counts"
-        return StsResult(StsStatus.FETCH_FAILED, policy_id, url=url, detail=detail, problems=(detail,))
+        return StsResult(
+            StsStatus.FETCH_FAILED, policy_id, url=url, detail=detail, problems=(detail,)
+        )
     warnings: list[str] = []
     if result.content_type != "text/plain":
         warnings.append(
@@ -177,7 +187,9 @@ async def check_mta_sts(
         text = result.body.decode("utf-8")
     except UnicodeDecodeError:
         detail = "the policy is not valid UTF-8"
-        return StsResult(StsStatus.POLICY_INVALID, policy_id, url=url, detail=detail, problems=(detail,))
+        return StsResult(
+            StsStatus.POLICY_INVALID, policy_id, url=url, detail=detail, problems=(detail,)
+        )
     parsed = parse_policy(text)
     status = StsStatus.POLICY_INVALID if parsed.problems else StsStatus.OK
     detail = "; ".join(parsed.problems) if parsed.problems else f"mode {parsed.mode}"
@@ -203,4 +215,3 @@ __all__ = [
     "parse_txt",
     "pattern_matches",
 ]
-

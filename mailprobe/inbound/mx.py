@@ -33,7 +33,9 @@ def mx_set(domain: str, lookup: Lookup) -> MxSet:
     """Interpret the MX lookup: null MX, implicit MX, order, and the 10-host limit."""
     if lookup.status is DnsStatus.NODATA:
         # RFC 5321 §5.1: no MX means the domain's own address is the implicit MX.
-        return MxSet(lookup.status, lookup.dnssec, lookup.detail, False, False, True, ((0, domain),))
+        return MxSet(
+            lookup.status, lookup.dnssec, lookup.detail, False, False, True, ((0, domain),)
+        )
     if lookup.status is not DnsStatus.OK:
         return MxSet(lookup.status, lookup.dnssec, lookup.detail, False, False, False, ())
     entries: list[tuple[int, str]] = []
@@ -50,7 +52,14 @@ def mx_set(domain: str, lookup: Lookup) -> MxSet:
     skipped = tuple(h for _p, h in entries[MAX_MX_HOSTS:])
     null_only = null and not entries
     return MxSet(
-        lookup.status, lookup.dnssec, "", null_only, null and bool(entries), False, hosts, skipped
+        lookup.status,
+        lookup.dnssec,
+        lookup.detail,
+        null_only,
+        null and bool(entries),
+        False,
+        hosts,
+        skipped,
     )
 
 
@@ -160,8 +169,14 @@ async def check_host(
     state = worst_state([v4.dnssec, v6.dnssec])
     if not found:
         failed = next((x for x in (v4, v6) if not x.status.is_answer), None)
-        status = failed.status if failed else (
-            DnsStatus.NXDOMAIN if DnsStatus.NXDOMAIN in (v4.status, v6.status) else DnsStatus.NODATA
+        status = (
+            failed.status
+            if failed
+            else (
+                DnsStatus.NXDOMAIN
+                if DnsStatus.NXDOMAIN in (v4.status, v6.status)
+                else DnsStatus.NODATA
+            )
         )
         detail = failed.detail if failed else f"{host} has no A or AAAA records"
         return MxResult(host, preference, canonical, status, detail, state)
@@ -186,7 +201,7 @@ async def check_host(
         _judge_address(ip, s, outcome, tlsa, names, dane_applies, options, host)
         for (ip, s), outcome in zip(found, outcomes, strict=True)
     ]
-    status, detail = _dane_status(check.usable, state, tlsa, addresses)
+    dane_status, detail = _dane_status(check.usable, state, tlsa, addresses)
     return MxResult(
         host,
         preference,
@@ -196,6 +211,6 @@ async def check_host(
         state,
         tuple(addresses),
         tlsa,
-        status,
+        dane_status,
         detail,
     )

@@ -74,10 +74,14 @@ def parse_spf(texts: list[str]) -> SpfResult:
         if problem:
             return SpfResult("invalid", record, problem)
     lookups = sum(
-        1 for t in terms if re.split(r"[:/=]", t.lstrip("+-~?"), maxsplit=1)[0].lower() in _LOOKUP_TERMS
+        1
+        for t in terms
+        if re.split(r"[:/=]", t.lstrip("+-~?"), maxsplit=1)[0].lower() in _LOOKUP_TERMS
     )
     if lookups > 10:
-        return SpfResult("invalid", record, f"{lookups} terms need DNS lookups; at most 10 are allowed")
+        return SpfResult(
+            "invalid", record, f"{lookups} terms need DNS lookups; at most 10 are allowed"
+        )
     warnings = []
     if any(t.lower() in ("+all", "all") for t in terms):
         warnings.append("'+all' lets every server on the internet send as this domain")
@@ -99,13 +103,17 @@ def parse_dmarc(texts: list[str], location: str) -> DmarcResult:
         if not part.strip():
             continue
         if not sep:
-            return DmarcResult("invalid", record, None, location, f"'{part.strip()}' is not tag=value")
+            return DmarcResult(
+                "invalid", record, None, location, f"'{part.strip()}' is not tag=value"
+            )
         tags.setdefault(key.strip().lower(), value.strip())
     policy = tags.get("p", "").lower() or None
     if policy is None:
         return DmarcResult("invalid", record, None, location, "no p= policy tag")
     if policy not in DMARC_POLICIES:
-        return DmarcResult("invalid", record, policy, location, f"p={policy} is not none, quarantine or reject")
+        return DmarcResult(
+            "invalid", record, policy, location, f"p={policy} is not none, quarantine or reject"
+        )
     sp = tags.get("sp", "").lower()
     if sp and sp not in DMARC_POLICIES:
         return DmarcResult("invalid", record, policy, location, f"sp={sp} is not a policy")
@@ -114,11 +122,15 @@ def parse_dmarc(texts: list[str], location: str) -> DmarcResult:
         return DmarcResult("invalid", record, policy, location, f"pct={pct} is not 0 to 100")
     for key in ("adkim", "aspf"):
         if key in tags and tags[key].lower() not in ("r", "s"):
-            return DmarcResult("invalid", record, policy, location, f"{key}={tags[key]} is not r or s")
+            return DmarcResult(
+                "invalid", record, policy, location, f"{key}={tags[key]} is not r or s"
+            )
     for key in ("rua", "ruf"):
         for uri in filter(None, (u.strip() for u in tags.get(key, "").split(","))):
             if ":" not in uri:
-                return DmarcResult("invalid", record, policy, location, f"{key} {uri!r} is not a URI")
+                return DmarcResult(
+                    "invalid", record, policy, location, f"{key} {uri!r} is not a URI"
+                )
     return DmarcResult("ok", record, policy, location, f"policy p={policy}")
 
 
