@@ -281,9 +281,9 @@ def _answer(
     name: str, rdtype: str, message: dns.message.Message, state: DnssecState, ede: tuple[str, ...]
 ) -> Lookup:
     """Records of a NOERROR/NXDOMAIN answer, following any CNAME chain in it."""
+    if not isinstance(message, dns.message.QueryMessage):
+        return Lookup(name, rdtype, DnsStatus.ERROR, state, detail=f"{name} {rdtype}: no answer")
     try:
-        if not isinstance(message, dns.message.QueryMessage):
-            raise dns.exception.DNSException("the answer is not a query response")
         chain = message.resolve_chaining()
     except dns.exception.DNSException as exc:
         return Lookup(name, rdtype, DnsStatus.ERROR, state, detail=f"{name} {rdtype}: {exc}")
