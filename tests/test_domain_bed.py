@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,7 +25,7 @@ _CACHE: dict[tuple[str, ...], tuple[int, dict[str, Any]]] = {}
 
 
 @pytest.fixture(scope="module")
-def inbound(bed: BedInfo) -> Iterator[InboundInfo]:
+def inbound(bed: BedInfo) -> InboundInfo:
     """The inbound part of the running bed (inbound.json)."""
     return load_inbound(bed.dir)
 

@@ -110,6 +110,11 @@ def _is_loopback(ip: str) -> bool:
         return False
 
 
+def ad_trusted(servers: tuple[Nameserver, ...], trust_ad: bool) -> bool:
+    """The AD bit counts from loopback resolvers only, unless the user said `--trust-ad`."""
+    return bool(servers) and (trust_ad or all(_is_loopback(s.ip) for s in servers))
+
+
 class SecureResolver:
     """Sends DO+AD queries to the configured (or system) resolvers and judges DNSSEC state.
 
@@ -154,7 +159,7 @@ class SecureResolver:
             return self._check
         servers = self.servers()
         names = ", ".join(_endpoint(ns) for ns in servers) or "(none)"
-        trusted = self._trust_ad or (bool(servers) and all(_is_loopback(s.ip) for s in servers))
+        trusted = ad_trusted(servers, self._trust_ad)
         if not servers:
             self._check = ResolverCheck(names, False, False, self._probe, "no DNS server known")
             return self._check
