@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from dnsfaults import Fault, FaultDns, Records
 from faultservers import Handler, serve
-from mailprobe.inbound.dane import association, match_chain, parse_record
+from mailprobe.inbound.dane import TlsaRecord, association, match_chain, parse_record
 from mailprobe.inbound.dnssec import DnssecState, Lookup, SecureResolver, ad_trusted
 from mailprobe.inbound.model import Verdict
 from mailprobe.inbound.mta_sts import parse_policy, parse_txt, pattern_matches
