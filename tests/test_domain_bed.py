@@ -288,6 +288,41 @@ def test_nonexistent_domain_exits_3(
     assert _ids(report) == {"mx.nxdomain"}
 
 
+def test_port_25_unreachable_everywhere_exits_4(
+    capsys: pytest.CaptureFixture[str], inbound: InboundInfo
+) -> None:
+    capsys.readouterr()
+    closed = ["--connect-to", ":25:127.0.0.1:9"]  # discard port: nothing listens
+    code = run(["domain", f"ee.{S}", "--json", *closed, *inbound.cli_args()])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 4
+    assert report["mx"][0]["addresses"][0]["smtp"]["status"] == "refused"
+    assert "starttls.unreachable" in _ids(report)
+    assert report["mx"][0]["dane"]["status"] == "untested"
+
+
+def test_policy_facts(inbound: InboundInfo) -> None:
+    from mailprobe.inbound import DomainOptions, domain_check
+    from mailprobe.models import NetOptions
+    from mailprobe.option_values import parse_connect_to, parse_nameserver
+
+    net = NetOptions(
+        nameservers=(parse_nameserver(inbound.resolver),),
+        connect_to=tuple(parse_connect_to(r) for r in inbound.connect_to),
+        ca_file=inbound.ca_file,
+    )
+    options = DomainOptions(net=net, dnssec_probe=inbound.dnssec_probe)
+    assert domain_check(f"sts-enforce.{S}", options).facts() == {
+        "dane": True,
+        "mta_sts_enforce": True,
+        "tls_rpt": True,
+        "starttls": True,
+    }
+    facts = domain_check(sz.INSECURE, options).facts()
+    assert facts["dane"] is False
+    assert facts["mta_sts_enforce"] is False
+
+
 def test_non_validating_resolver_gives_unverified(
     capsys: pytest.CaptureFixture[str], bed: BedInfo, inbound: InboundInfo
 ) -> None:

@@ -146,6 +146,18 @@ class DomainReport:
         """The verdict of one MX host."""
         return dict(self.verdicts).get(host, Verdict.PASS)
 
+    def facts(self) -> dict[str, bool]:
+        """Yes/no facts a CI policy can require: DANE on every MX, MTA-STS in enforce mode,
+        a valid TLS-RPT record, STARTTLS on every reachable MX address."""
+        hosts = [m for m in self.mx if not m.localhost]
+        reached = [a for m in hosts for a in m.addresses if a.smtp.starttls is not None]
+        return {
+            "dane": bool(hosts) and all(m.dane_status is DaneStatus.OK for m in hosts),
+            "mta_sts_enforce": self.mta_sts.status == "ok" and self.mta_sts.mode == "enforce",
+            "tls_rpt": self.tls_rpt.status == "ok",
+            "starttls": bool(reached) and all(a.smtp.starttls for a in reached),
+        }
+
     def to_json(self) -> dict[str, object]:
         """The JSON report (same envelope as `check`: schema_version, findings, ...)."""
         from mailprobe.inbound.report import report_to_json
