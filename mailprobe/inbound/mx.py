@@ -80,7 +80,7 @@ async def _tlsa(
         if not found.denied or found.dnssec is DnssecState.BOGUS:
             break
     assert found is not None
-    records = tuple(
+    records = list(
         parse_record(
             int(getattr(r, "usage", -1)),
             int(getattr(r, "selector", -1)),
@@ -89,7 +89,10 @@ async def _tlsa(
         )
         for r in found.records
     )
-    return TlsaSet(tried[-1], found.status, found.dnssec, records, found.detail, tuple(tried))
+    records.sort(key=lambda r: (r.usage, r.selector, r.matching, r.data))
+    return TlsaSet(
+        tried[-1], found.status, found.dnssec, tuple(records), found.detail, tuple(tried)
+    )
 
 
 def _dane_status(
@@ -163,8 +166,9 @@ async def check_host(
         )
     v6, v4 = await asyncio.gather(resolver.query(host, "AAAA"), resolver.query(host, "A"))
     canonical = v4.canonical or v6.canonical or host
-    found = [(r.to_text(), v6.dnssec) for r in v6.records] + [
-        (r.to_text(), v4.dnssec) for r in v4.records
+    # IPv6 first, then IPv4, each sorted: output must not depend on the answer order.
+    found = [(ip, v6.dnssec) for ip in sorted(r.to_text() for r in v6.records)] + [
+        (ip, v4.dnssec) for ip in sorted(r.to_text() for r in v4.records)
     ]
     state = worst_state([v4.dnssec, v6.dnssec])
     if not found:

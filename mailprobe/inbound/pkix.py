@@ -108,10 +108,13 @@ def verify_chain(
     try:
         verifier.verify(leaf, certs[1:])
     except VerificationError as exc:
+        if leaf.issuer == leaf.subject:
+            return PkixResult(False, "the certificate is self-signed")
         issuer = leaf.issuer.rfc4514_string()
-        self_signed = leaf.issuer == leaf.subject
-        what = "self-signed" if self_signed else f"not issued by a trusted CA (issuer {issuer})"
-        return PkixResult(False, f"the certificate is {what}: {exc}")
+        why = str(exc).split(" (encountered processing", 1)[0].removeprefix("validation failed: ")
+        return PkixResult(
+            False, f"the certificate is not issued by a trusted CA (issuer {issuer}; {why})"
+        )
     except ValueError as exc:
         return PkixResult(False, f"the certificate cannot be checked: {exc}")
     return PkixResult(True)
