@@ -96,9 +96,8 @@ def main() -> None:
             total += elapsed
             print(f"{domain:<34} {verdict:<8} {code:>4}  {elapsed:7.3f}")
         library = asyncio.run(_library(inbound, domains))
-        print(
-            f"\n{len(domains)} cases as processes: {total:.2f} s ({total / len(domains):.3f} s each)"
-        )
+        each = total / len(domains)
+        print(f"\n{len(domains)} cases as processes: {total:.2f} s ({each:.3f} s each)")
         print(f"same cases in one process:  {library:.2f} s ({library / len(domains):.3f} s each)")
         print(f"ratio processes / library:  {total / library:.1f}")
         one, _code, _v = _process(inbound, f"ee.{sz.SECURE}")

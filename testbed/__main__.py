@@ -1,8 +1,8 @@
 """`python -m testbed start|stop|status|args --dir DIR`: run the loopback test bed.
 
 `args` prints the mailprobe options that aim it at the bed (`--dns-routing`: ports only,
-addresses from the bed's DNS; `--inbound`: the options for `mailprobe domain`), e.g. `mailprobe alice@mailprobe.test $(python -m testbed args
---dir DIR)`.
+addresses from the bed's DNS; `--inbound`: the options for `mailprobe domain`), e.g.
+`mailprobe alice@mailprobe.test $(python -m testbed args --dir DIR)`.
 """
 
 from __future__ import annotations
