@@ -420,3 +420,11 @@ async def test_fetch_without_following_redirects_and_with_a_body_cap() -> None:
     assert moved.error is None
     big = await fetcher.get("https://a.example/big", timeout=2, max_body=64 * 1024)
     assert big.error == "response larger than 64 KiB"
+
+
+@pytest.mark.parametrize("bad", ["a@b.example", "bad domain!", ""])
+def test_invalid_domain_is_a_usage_error(capsys: pytest.CaptureFixture[str], bad: str) -> None:
+    from mailprobe.cli import run
+
+    assert run(["domain", bad]) == 2
+    assert "mailprobe: error:" in capsys.readouterr().err

@@ -71,11 +71,11 @@ def domain(
     fail_on: FailOnOpt = Severity.ERROR,
     debug: DebugOpt = False,
 ) -> None:
-    """Check inbound mail security of DOMAIN: MX, DNSSEC, STARTTLS on port 25, DANE,
-    MTA-STS, TLS-RPT, SPF and DMARC.
+    """Check how safely mail can be delivered to DOMAIN: MX, DNSSEC, STARTTLS on port 25,
+    DANE, MTA-STS, TLS-RPT, SPF and DMARC.
 
-    DNSSEC states rely on the resolver's AD bit: trusted from a loopback resolver (or with
-    --trust-ad) once it proved that it validates (--dnssec-probe).
+    DNSSEC relies on the resolver's AD bit, trusted from a loopback resolver or with
+    --trust-ad, once the resolver proved that it validates (see --dnssec-probe).
     """
     from mailprobe.cli.app import _setup_logging
     from mailprobe.inbound import DomainOptions, run_domain
