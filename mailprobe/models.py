@@ -231,6 +231,9 @@ class NetOptions:
     connect_to: tuple[ConnectTo, ...] = ()
     ca_file: Path | None = None
     timeout: float = 10.0
+    #: Believe the DNSSEC AD bit from a resolver that is not on this machine (loopback
+    #: resolvers are always believed); see docs/security.md.
+    trust_ad: bool = False
 
     def route(self, host: str, port: int) -> tuple[str, int] | None:
         """Where `--connect-to` sends `host:port`, or None for the normal route."""
@@ -350,6 +353,11 @@ class SourceOutcome:
     candidates: tuple[Candidate, ...] = ()
     provider: ProviderInfo | None = None
     not_offered: tuple[NotOffered, ...] = ()
+    #: Problems in what the source read that did not stop it (a skipped server section,
+    #: an odd value), each prefixed with where it was read.
+    warnings: tuple[str, ...] = ()
+    #: Candidates the source named beyond the per-source cap, left out of the report.
+    dropped_candidates: int = 0
 
 
 # --------------------------------------------------------------------------- findings

@@ -140,7 +140,9 @@ async def run_check(
     net = opts.discovery.net
     start = time.monotonic()
     deadline = start + net.timeout
-    resolver = dns or DnsClient(net.nameservers, timeout=min(net.timeout, 5.0))
+    resolver = dns or DnsClient(
+        net.nameservers, timeout=min(net.timeout, 5.0), trust_ad=net.trust_ad
+    )
     parsed = address if isinstance(address, Address) else parse_address(address)
     prober = Prober(opts, resolver, deadline, on_probe, default_username=parsed.text)
 
@@ -231,7 +233,9 @@ async def run_probe(
         else normalise_domain(host, allow_single_label=True)[0]
     )
     deadline = time.monotonic() + net.timeout
-    resolver = dns or DnsClient(net.nameservers, timeout=min(net.timeout, 5.0))
+    resolver = dns or DnsClient(
+        net.nameservers, timeout=min(net.timeout, 5.0), trust_ad=net.trust_ad
+    )
     candidates = user_candidates(name, port, protocol, security)
     probed = await probe_candidates(candidates, opts, resolver, deadline, on_probe)
     findings: list[Finding] = []

@@ -21,7 +21,7 @@ VOCABULARY = {
     "reason", "port_note", "seconds", "failed", "ip", "asked", "detected", "offered",
     "size", "attach", "version", "when", "date", "days", "names", "issuer", "how",
     "detail", "tried", "why", "domain", "claims", "endpoints", "sources", "source",
-    "origin", "name", "hints", "docs",
+    "origin", "name", "hints", "docs", "count", "problems", "total", "kept",
 }  # fmt: skip
 
 ID_SHAPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")

@@ -19,17 +19,11 @@ from mailprobe.cli.options import (
     JsonOpt,
     NameserverOpt,
     TimeoutOpt,
+    TrustAdOpt,
     net_options,
 )
 from mailprobe.models import Severity
 
-TrustAdOpt = Annotated[
-    bool,
-    typer.Option(
-        "--trust-ad",
-        help="Trust the AD (authenticated data) bit of a resolver that is not on loopback.",
-    ),
-]
 DnssecProbeOpt = Annotated[
     str,
     typer.Option(
@@ -83,8 +77,7 @@ def domain(
 
     _setup_logging(debug)
     options = DomainOptions(
-        net=net_options(timeout, nameserver, connect_to, ca_file),
-        trust_ad=trust_ad,
+        net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad),
         dnssec_probe=dnssec_probe,
         ehlo_name=ehlo_name,
     )

@@ -16,7 +16,6 @@ whatever their code; no decision depends on one particular code.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -34,6 +33,7 @@ import dns.resolver
 
 from mailprobe.models import Nameserver
 from mailprobe.net.dns import DnsStatus
+from mailprobe.net.dns import ad_trusted as server_trusted
 
 #: The default name known to be signed: the root zone (its DNSKEY set).
 DEFAULT_PROBE = "."
@@ -103,16 +103,9 @@ def _endpoint(ns: Nameserver) -> str:
     return f"[{ns.ip}]:{ns.port}" if ":" in ns.ip else f"{ns.ip}:{ns.port}"
 
 
-def _is_loopback(ip: str) -> bool:
-    try:
-        return ipaddress.ip_address(ip).is_loopback
-    except ValueError:
-        return False
-
-
 def ad_trusted(servers: tuple[Nameserver, ...], trust_ad: bool) -> bool:
     """The AD bit counts from loopback resolvers only, unless the user said `--trust-ad`."""
-    return bool(servers) and (trust_ad or all(_is_loopback(s.ip) for s in servers))
+    return bool(servers) and all(server_trusted(s.ip, trust_ad=trust_ad) for s in servers)
 
 
 class SecureResolver:

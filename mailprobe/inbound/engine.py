@@ -54,7 +54,7 @@ async def run_domain(domain: str, options: DomainOptions | None = None) -> Domai
     resolver = SecureResolver(
         options.net.nameservers,
         timeout=options.net.timeout,
-        trust_ad=options.trust_ad,
+        trust_ad=options.net.trust_ad,
         probe=options.dnssec_probe,
     )
     dns = DnsClient(options.net.nameservers, timeout=min(options.net.timeout, 5.0))

@@ -21,10 +21,10 @@ MAX_MX_HOSTS = 10
 
 @dataclass(frozen=True)
 class DomainOptions:
-    """What `mailprobe domain` may do. `net.timeout` is the overall deadline."""
+    """What `mailprobe domain` may do. `net.timeout` is the overall deadline and
+    `net.trust_ad` (`--trust-ad`) believes the AD bit of a resolver not on loopback."""
 
     net: NetOptions = field(default_factory=NetOptions)
-    trust_ad: bool = False
     dnssec_probe: str = DEFAULT_PROBE
     ehlo_name: str | None = None
 

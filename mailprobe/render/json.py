@@ -169,6 +169,8 @@ def source_to_json(outcome: SourceOutcome) -> dict[str, Any]:
         "elapsed_ms": outcome.elapsed_ms,
         "detail": outcome.detail,
         "candidates": len(outcome.candidates),
+        "warnings": list(outcome.warnings),
+        "dropped_candidates": outcome.dropped_candidates,
         "not_offered": [
             {"protocol": str(n.protocol), "security": str(n.security), "origin": n.origin}
             for n in outcome.not_offered
