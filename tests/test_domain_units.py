@@ -428,3 +428,36 @@ def test_invalid_domain_is_a_usage_error(capsys: pytest.CaptureFixture[str], bad
 
     assert run(["domain", bad]) == 2
     assert "mailprobe: error:" in capsys.readouterr().err
+
+
+async def test_localhost_mx_is_not_probed_and_is_an_error() -> None:
+    from mailprobe.inbound.diagnose import mx_findings
+    from mailprobe.inbound.model import DomainOptions
+    from mailprobe.inbound.mta_sts import StsResult, StsStatus
+    from mailprobe.inbound.mx import check_host
+
+    resolver = SecureResolver((Nameserver("127.0.0.1", 9),), timeout=0.5, probe="x.example")
+    result = await check_host(
+        10,
+        "localhost",
+        resolver=resolver,
+        dns=DnsClient(),
+        options=DomainOptions(),
+        left=lambda: 1.0,
+    )
+    assert result.localhost is True
+    assert result.addresses == ()
+    findings = mx_findings(result, StsResult(StsStatus.ABSENT))
+    assert [(f.id, f.severity) for f in findings] == [("mx.localhost", Severity.ERROR)]
+
+
+def test_chain_falls_back_to_the_leaf_without_chain_access() -> None:
+    from mailprobe.inbound.starttls25 import served_chain
+
+    class LeafOnly:
+        def getpeercert(self, binary_form: bool = False) -> bytes:
+            return b"leaf-der"
+
+    chain, complete = served_chain(LeafOnly())  # type: ignore[arg-type]
+    assert chain == (b"leaf-der",)
+    assert complete is False
