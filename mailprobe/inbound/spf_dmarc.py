@@ -143,17 +143,20 @@ async def check_spf(domain: str, resolver: SecureResolver) -> SpfResult:
 
 
 async def check_dmarc(domain: str, resolver: SecureResolver) -> DmarcResult:
-    """DMARC at `_dmarc.DOMAIN`, else at the organizational domain (RFC 7489 §6.6.3)."""
-    places = [domain]
-    org = registrable_domain(domain)
-    if org and org != domain:
-        places.append(org)
-    result = DmarcResult("absent", detail="no v=DMARC1 record")
-    for place in places:
+    """DMARC at `_dmarc.DOMAIN`, else at the organizational domain (RFC 7489 §6.6.3).
+
+    The public suffix list (tens of milliseconds to load) is consulted only when the
+    domain itself has no record.
+    """
+    place = domain
+    while True:
         lookup = await resolver.query(f"_dmarc.{place}", "TXT")
         if not lookup.status.is_answer:
             return DmarcResult("dns_error", location=f"_dmarc.{place}", detail=lookup.detail)
         result = parse_dmarc(txt_strings(lookup), f"_dmarc.{place}")
-        if result.status != "absent":
+        if result.status != "absent" or place != domain:
             return result
-    return result
+        org = registrable_domain(domain)
+        if not org or org == domain:
+            return result
+        place = org
