@@ -24,7 +24,6 @@ from mailprobe.models import (
     DiscoveryOptions,
     DiscoveryResult,
     Protocol,
-    Provenance,
     ProviderInfo,
     Security,
     ServerSetting,
@@ -215,7 +214,7 @@ def merge_candidates(outcomes: Iterable[SourceOutcome]) -> tuple[Candidate, ...]
 
 
 def candidate_rank_key(candidate: Candidate) -> tuple[int, int, int, int, str, int]:
-    """The ranking of DESIGN §3: trust, source precedence, security, standard port.
+    """The ranking (docs/architecture.md): trust, source precedence, security, standard port.
 
     Host name and port close the order so equal candidates always sort the same way.
     """
@@ -267,11 +266,6 @@ def first_provider(outcomes: Sequence[SourceOutcome]) -> ProviderInfo | None:
         if outcome.provider is not None:
             return outcome.provider
     return None
-
-
-def trusted_user_provenance(origin: str) -> Provenance:
-    """Provenance for a setting the user typed in (trusted: the user named the host)."""
-    return Provenance(SourceId.USER, origin, trusted=True)
 
 
 async def discover(

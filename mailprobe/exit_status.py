@@ -1,4 +1,4 @@
-"""Exit statuses of DESIGN §4 and the rule that derives one from a report."""
+"""Exit statuses (docs/exit-codes.md) and the rule that derives one from a report."""
 
 from __future__ import annotations
 

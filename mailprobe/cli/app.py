@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.exceptions import TyperException
@@ -60,9 +60,6 @@ from mailprobe.models import (
 )
 from mailprobe.option_values import parse_host_port
 from mailprobe.version import __version__
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 
@@ -482,6 +479,15 @@ def _register_db() -> None:
 _register_db()
 
 
+def _register_schema() -> None:
+    from mailprobe.cli.schema import schema
+
+    app.command(name="schema")(schema)
+
+
+_register_schema()
+
+
 def _register_domain() -> None:
     from mailprobe.cli.domain import EXAMPLES, domain
 
@@ -490,7 +496,7 @@ def _register_domain() -> None:
 
 _register_domain()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db", "domain"}
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema", "domain"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

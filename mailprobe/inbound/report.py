@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from mailprobe.inbound.dane import DaneMatch, TlsaRecord
 from mailprobe.inbound.model import AddressResult, MxResult
 from mailprobe.probes.tls import cert_info
-from mailprobe.render.json import SCHEMA_VERSION, finding_to_json
+from mailprobe.render.json import SCHEMA_VERSION, to_jsonable
 from mailprobe.version import __version__
 
 if TYPE_CHECKING:
@@ -155,5 +155,5 @@ def report_to_json(report: DomainReport) -> dict[str, Any]:
             "location": report.dmarc.location or None,
             "detail": report.dmarc.detail or None,
         },
-        "findings": [finding_to_json(f) for f in report.findings],
+        "findings": [to_jsonable(f) for f in report.findings],
     }

@@ -223,7 +223,7 @@ def ad_trusted(nameserver: str | None, *, trust_ad: bool) -> bool:
     The AD bit is one unauthenticated header bit: anyone on the path between us and the
     resolver can set it. It proves something only when that path cannot be tampered
     with: a resolver on this machine (loopback), or one the user vouches for with
-    `--trust-ad` (as glibc's `trust-ad` resolver option does). See docs/security.md.
+    `--trust-ad` (as glibc's `trust-ad` resolver option does). See docs/trust-model.md.
     """
     if trust_ad:
         return True
