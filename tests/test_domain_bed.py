@@ -12,8 +12,10 @@ import subprocess
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from mailprobe.cli import run
+from mailprobe.inbound.schema import domain_schema
 from testbed import BedInfo
 from testbed import signed_zones as sz
 from testbed.inbound import InboundInfo, load_inbound
@@ -38,8 +40,15 @@ def _domain(
         capsys.readouterr()
         code = run(["domain", name, "--json", *inbound.cli_args(), *extra])
         out, _err = capsys.readouterr()
-        _CACHE[key] = (code, json.loads(out))
+        _CACHE[key] = (code, _valid(out))
     return _CACHE[key]
+
+
+def _valid(text: str) -> dict[str, Any]:
+    """The printed report, after checking it against the domain report's JSON Schema."""
+    report: dict[str, Any] = json.loads(text)
+    Draft202012Validator(domain_schema()).validate(report)
+    return report
 
 
 def _ids(report: dict[str, Any]) -> set[str]:
@@ -294,7 +303,7 @@ def test_port_25_unreachable_everywhere_exits_4(
     capsys.readouterr()
     closed = ["--connect-to", ":25:127.0.0.1:9"]  # discard port: nothing listens
     code = run(["domain", f"ee.{S}", "--json", *closed, *inbound.cli_args()])
-    report = json.loads(capsys.readouterr().out)
+    report = _valid(capsys.readouterr().out)
     assert code == 4
     assert report["mx"][0]["addresses"][0]["smtp"]["status"] == "refused"
     assert "starttls.unreachable" in _ids(report)
@@ -330,7 +339,7 @@ def test_non_validating_resolver_gives_unverified(
     capsys.readouterr()
     args = [a if a != inbound.resolver else bed.nameserver for a in inbound.cli_args()]
     code = run(["domain", f"ee.{S}", "--json", *args])
-    report = json.loads(capsys.readouterr().out)
+    report = _valid(capsys.readouterr().out)
     assert report["dnssec"]["trusted"] is True
     assert report["dnssec"]["validates"] is False
     mx = _only_mx(report)

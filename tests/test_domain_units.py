@@ -461,3 +461,11 @@ def test_chain_falls_back_to_the_leaf_without_chain_access() -> None:
     chain, complete = served_chain(LeafOnly())  # type: ignore[arg-type]
     assert chain == (b"leaf-der",)
     assert complete is False
+
+
+def test_domain_schema_is_a_valid_draft_2020_12_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from mailprobe.inbound.schema import domain_schema
+
+    Draft202012Validator.check_schema(domain_schema())
