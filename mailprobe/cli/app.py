@@ -428,7 +428,16 @@ def _register_schema() -> None:
 
 _register_schema()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema"}
+
+def _register_domain() -> None:
+    from mailprobe.cli.domain import EXAMPLES, domain
+
+    app.command("domain", epilog=EXAMPLES)(domain)
+
+
+_register_domain()
+
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema", "domain"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
