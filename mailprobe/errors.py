@@ -8,7 +8,9 @@ the caller must fix and for programming errors.
     ├── InvalidInputError          the caller gave something unusable (exit code 2)
     │   ├── InvalidAddressError    not a usable user@domain address
     │   ├── InvalidOptionError     an option value that cannot be parsed or makes no sense
-    │   └── ProviderDbError        a provider database file that fails validation
+    │   ├── ProviderDbError        a provider database file that fails validation
+    │   ├── PolicyError            a policy file that fails validation (file, key, line)
+    │   └── BaselineError          a baseline report that cannot be compared
     └── InternalError              a bug: mailprobe reached a state it should never reach
 """
 
@@ -33,6 +35,14 @@ class InvalidOptionError(InvalidInputError):
 
 class ProviderDbError(InvalidInputError):
     """A provider database file fails validation; the message names the file and field."""
+
+
+class PolicyError(InvalidInputError):
+    """A `--policy` file is not valid TOML or has an unknown key or a wrong type."""
+
+
+class BaselineError(InvalidInputError):
+    """A `--baseline` report cannot be read or compared (wrong schema or address)."""
 
 
 class InternalError(MailprobeError):

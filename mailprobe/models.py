@@ -369,6 +369,24 @@ class Finding:
     protocol: Protocol | None = None
     host: str | None = None
     port: int | None = None
+    policy: str | None = None  # the policy key a `policy.*` finding enforces
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something that changed since a baseline report (see mailprobe.baseline).
+
+    `before`/`after` describe the old and new state in a few words (None: absent).
+    """
+
+    id: str
+    severity: Severity
+    summary: str
+    protocol: Protocol | None = None
+    host: str | None = None
+    port: int | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 # --------------------------------------------------------------------------- probes
@@ -518,6 +536,8 @@ class Report:
     sources: tuple[SourceOutcome, ...]
     findings: tuple[Finding, ...]
     probed: bool = False
+    changes: tuple[Change, ...] = ()  # since a baseline, when one was given
+    policy_rules: tuple[str, ...] = ()  # the policy keys that were evaluated
 
     def worst_severity(self) -> Severity | None:
         """The highest severity among the findings, or None when there are none."""

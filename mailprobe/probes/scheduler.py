@@ -45,6 +45,7 @@ class CheckOptions:
     allow_plaintext_login: bool = False
     sender_check: bool = False
     check_weak_tls: bool = False
+    cert_warn_days: int = 30  # a certificate expiring within this many days: a warning
 
 
 #: Called when a probe starts (candidate) and ends (candidate, result); for progress output.

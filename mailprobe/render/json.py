@@ -12,6 +12,7 @@ from typing import IO, Any
 from mailprobe.models import (
     Candidate,
     CertInfo,
+    Change,
     Finding,
     LoginResult,
     ProbedCandidate,
@@ -186,6 +187,21 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "port": finding.port,
         "summary": finding.summary,
         "advice": finding.advice,
+        "policy": finding.policy,
+    }
+
+
+def change_to_json(change: Change) -> dict[str, Any]:
+    """One entry of `changes` (differences from a baseline report)."""
+    return {
+        "id": change.id,
+        "severity": str(change.severity),
+        "protocol": str(change.protocol) if change.protocol else None,
+        "host": change.host,
+        "port": change.port,
+        "before": change.before,
+        "after": change.after,
+        "summary": change.summary,
     }
 
 
@@ -204,6 +220,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "candidates": [candidate_to_json(pc.candidate, pc.probe) for pc in candidates],
         "sources": [source_to_json(o) for o in report.sources],
         "findings": [finding_to_json(f) for f in report.findings],
+        "changes": [change_to_json(c) for c in report.changes],
     }
 
 
