@@ -42,7 +42,7 @@ def _below(wire: str, minimum: str) -> bool:
 
 
 def _where(s: ServerSetting) -> str:
-    return f"{s.host} port {s.port} ({_LABEL[s.protocol]}, {s.security})"
+    return f"{s.host} port {s.port} ({_LABEL[s.protocol]}, {str(s.security).upper()})"
 
 
 def _setting_text(s: ServerSetting) -> str:

@@ -138,7 +138,8 @@ class _Reader:
     def fail(self, path: tuple[str, ...], problem: str) -> PolicyError:
         line = line_of(self.text, path)
         where = f"{self.name}:{line}" if line else self.name
-        return PolicyError(f"{where}: {'.'.join(path)}: {problem}")
+        key = ".".join(f'"{p}"' if "." in p or not p else p for p in path)
+        return PolicyError(f"{where}: {key}: {problem}")
 
     def table(
         self, value: object, path: tuple[str, ...], allowed: tuple[str, ...]
@@ -147,7 +148,8 @@ class _Reader:
             raise self.fail(path, f"expected a table, got {_kind(value)}")
         for key in value:
             if key not in allowed:
-                raise self.fail((*path, key), f"unknown key (known here: {', '.join(allowed)})")
+                known = ", ".join(allowed) if len(allowed) < 8 else "see README, Policies"
+                raise self.fail((*path, key), f"unknown key (known here: {known})")
         return value
 
     def boolean(self, value: object, path: tuple[str, ...]) -> bool:
