@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from threadserve import bed_signed_leaf, serve_in_thread, tls_imap
 
 from mailprobe.cli import run
 from mailprobe.exit_status import ExitStatus
 from testbed.info import BedInfo
+from threadserve import bed_signed_leaf, serve_in_thread, tls_imap
 
 
 def _probe_args(bed_args: list[str]) -> list[str]:
@@ -67,9 +67,7 @@ def test_another_certificate_and_lower_tls_version_are_changes(
     with serve_in_thread(tls_imap(pair, max_version=ssl.TLSVersion.TLSv1_2)) as server:
         rule = f"imap.mailprobe.test:993:127.0.0.1:{server.port}"
         argv = ["probe", "imap.mailprobe.test:993", "--json", "--connect-to", rule]
-        code, doc = _run_json(
-            capsys, *argv, *_probe_args(bed_args), "--baseline", str(stored)
-        )
+        code, doc = _run_json(capsys, *argv, *_probe_args(bed_args), "--baseline", str(stored))
     assert server.connections >= 1
     changes = _ids(doc)
     cert = changes["change.cert"]

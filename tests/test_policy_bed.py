@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from threadserve import bed_signed_leaf, serve_in_thread, tls_imap
 
 from mailprobe.cli import run
 from mailprobe.cli.options import discovery_options
@@ -22,12 +20,15 @@ from mailprobe.models import Protocol, Report, Security, Severity
 from mailprobe.pipeline import CheckOptions, run_check, run_discover, run_probe
 from mailprobe.policy import apply_policy, parse_policy
 from testbed.info import BedInfo
-
-ReportOf = Callable[[str], Report]
+from threadserve import bed_signed_leaf, serve_in_thread, tls_imap
 
 
 def _options(
-    bed: BedInfo, *, connect_to: tuple[str, ...] = (), ispdb: str = "", **kw: bool
+    bed: BedInfo,
+    *,
+    connect_to: tuple[str, ...] = (),
+    ispdb: str = "",
+    check_weak_tls: bool = False,
 ) -> CheckOptions:
     discovery = discovery_options(
         offline=False,
@@ -40,7 +41,7 @@ def _options(
         send_address=False,
         sources=None,
     )
-    return CheckOptions(discovery=discovery, **kw)
+    return CheckOptions(discovery=discovery, check_weak_tls=check_weak_tls)
 
 
 @pytest.fixture(scope="module")
