@@ -17,16 +17,27 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from prometheus_client.openmetrics.parser import (
-    text_string_to_metric_families as parse_openmetrics,
-)
-from prometheus_client.parser import text_string_to_metric_families as parse_prometheus_text
+from prometheus_client.metrics_core import Metric
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as _om
+from prometheus_client.parser import text_string_to_metric_families as _classic
 
 from mailprobe.cli import run
 from mailprobe.exit_status import ExitStatus
 
 GOLDEN = Path(__file__).parent / "golden" / "formats"
 POLICY = GOLDEN / "policy.toml"
+
+
+def parse_openmetrics(text: str) -> list[Metric]:
+    """Families as Prometheus' own client parses OpenMetrics text (strict: needs # EOF)."""
+    return list(_om(text))  # type: ignore[no-untyped-call]
+
+
+def parse_prometheus_text(text: str) -> list[Metric]:
+    """Families as the classic text format parser reads them (node_exporter's textfile)."""
+    return list(_classic(text))
+
+
 FORMATS = ("markdown", "junit", "nagios", "openmetrics", "github")
 
 
@@ -185,13 +196,15 @@ def test_nagios_output_follows_the_plugin_guidelines(
     first, *long_text = out.splitlines()
     status, perf = first.split(" | ")
     assert re.match(r"^MAILPROBE (OK|WARNING|CRITICAL|UNKNOWN) - \S", status)
-    assert code == 2 and status.startswith("MAILPROBE CRITICAL")
+    assert code == 2
+    assert status.startswith("MAILPROBE CRITICAL")
     items = perf.split(" '")
     parsed = [_PERF.match(item if item.startswith("'") else "'" + item) for item in items]
     assert all(parsed), [i for i, p in zip(items, parsed, strict=True) if not p]
     by_label = {p["label"]: p for p in parsed if p}
     imap = by_label["imap imap.mailprobe.test:993 time"]
-    assert imap["uom"] == "ms" and float(imap["value"]) > 0
+    assert imap["uom"] == "ms"
+    assert float(imap["value"]) > 0
     cert = by_label["imap imap.mailprobe.test:993 cert_days"]
     assert int(cert["value"]) > 300
     assert (cert["warn"], cert["crit"]) == ("30:", "14:")  # --cert-warn-days, policy
@@ -239,7 +252,8 @@ def test_junit_parses_as_jenkins_and_gitlab_read_it(
     code = run([*_scenario("check", bed_args), "--format", "junit", "--fail-on", "warning"])
     root = ET.fromstring(capsys.readouterr().out.encode())
     imap_failure = root.find("testsuite/testcase[@classname='imap']/failure")
-    assert imap_failure is not None and imap_failure.get("type") == "auth.before_tls"
+    assert imap_failure is not None
+    assert imap_failure.get("type") == "auth.before_tls"
     assert code == ExitStatus.FINDINGS
 
 

@@ -48,7 +48,9 @@ expect = "info"
 def test_full_policy_parses_every_key() -> None:
     policy = parse_policy(FULL, "p.toml")
     assert policy.services == (Protocol.IMAP, Protocol.SMTP)
-    assert policy.implicit_tls and policy.no_plaintext_auth and policy.verified
+    assert policy.implicit_tls
+    assert policy.no_plaintext_auth
+    assert policy.verified
     assert (policy.min_version, policy.cert_min_days) == ("1.2", 14)
     imap = policy.expect[Protocol.IMAP]
     assert (imap.host, imap.port, imap.security) == ("imap.example.org", 993, Security.TLS)
