@@ -127,7 +127,7 @@ def _tls_rank(version: str) -> int:
 def _where(key: _EndpointKey) -> str:
     protocol, host, port, security = key
     label = _LABEL.get(Protocol(protocol), protocol) if _protocol(protocol) else protocol
-    return f"{host} port {port} ({label}, {security})"
+    return f"{host} port {port} ({label}, {security.upper()})"
 
 
 def _cert_text(cert: Mapping[str, Any]) -> str:
