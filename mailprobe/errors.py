@@ -1,8 +1,8 @@
-"""The exceptions mailprobe raises: invalid input and bugs only.
+"""The exceptions mailprobe raises on purpose: input the caller must fix.
 
 Expected failures (a server that refuses, a DNS timeout, a broken XML file) are data:
 statuses and reasons inside `SourceOutcome` and `ProbeResult`. Exceptions are for input
-the caller must fix and for programming errors.
+the caller must fix; a programming error surfaces as an ordinary Python exception.
 
     MailprobeError
     ├── InvalidInputError          the caller gave something unusable (exit code 2)
@@ -11,7 +11,9 @@ the caller must fix and for programming errors.
     │   ├── ProviderDbError        a provider database file that fails validation
     │   ├── PolicyError            a policy file that fails validation (file, key, line)
     │   └── BaselineError          a baseline report that cannot be compared
-    └── InternalError              a bug: mailprobe reached a state it should never reach
+
+Bugs are not wrapped in a class of their own: any other exception reaching the command line
+is reported as an internal error (exit code 70, see docs/exit-codes.md).
 """
 
 from __future__ import annotations
@@ -43,7 +45,3 @@ class PolicyError(InvalidInputError):
 
 class BaselineError(InvalidInputError):
     """A `--baseline` report cannot be read or compared (wrong schema or address)."""
-
-
-class InternalError(MailprobeError):
-    """mailprobe reached a state that is a bug, not a property of the network."""

@@ -7,14 +7,12 @@ turns exceptions into a short message and an exit code; `--debug` adds the trace
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.exceptions import TyperException
@@ -44,6 +42,7 @@ from mailprobe.cli.options import (
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TrustAdOpt,
     UsernameOpt,
     WeakTlsOpt,
     credentials,
@@ -51,6 +50,7 @@ from mailprobe.cli.options import (
     net_options,
 )
 from mailprobe.cli.output import OutputOptions, finish
+from mailprobe.cli.stdout import GuardedStdout, OutputError, silence_stdout
 from mailprobe.errors import InvalidInputError, InvalidOptionError
 from mailprobe.exit_status import ExitStatus
 from mailprobe.models import (
@@ -65,9 +65,6 @@ from mailprobe.models import (
 )
 from mailprobe.option_values import parse_host_port
 from mailprobe.version import __version__
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 
@@ -164,6 +161,7 @@ def check(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -209,6 +207,7 @@ def check(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -261,6 +260,7 @@ def discover(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -299,6 +299,7 @@ def discover(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -347,6 +348,7 @@ def probe(
     fmt: FormatOpt = None,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     login: LoginOpt = False,
@@ -391,7 +393,9 @@ def probe(
     if login and not username:
         raise InvalidOptionError("--login with probe needs --username")
     options = CheckOptions(
-        discovery=DiscoveryOptions(net=net_options(timeout, nameserver, connect_to, ca_file)),
+        discovery=DiscoveryOptions(
+            net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad)
+        ),
         credentials=credentials(
             login,
             password_stdin,
@@ -431,6 +435,7 @@ def scan(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -453,6 +458,7 @@ def scan(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -523,7 +529,16 @@ def _register_ci() -> None:
 
 _register_ci()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db", "policy", "diff"}
+
+def _register_schema() -> None:
+    from mailprobe.cli.schema import schema
+
+    app.command(name="schema")(schema)
+
+
+_register_schema()
+
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema", "policy", "diff"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -563,7 +578,25 @@ def run(argv: list[str] | None = None) -> int:
     With `--format nagios`, usage errors, internal errors and interrupts print
     `MAILPROBE UNKNOWN - ...` on stdout and exit with 3, as the plugin guidelines ask.
     """
-    args = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    if sys.stdout is None:  # started with standard output closed (`mailprobe ... >&-`)
+        return _fail("cannot write the result: standard output is closed", ExitStatus.OUTPUT)
+    original = sys.stdout
+    sys.stdout = GuardedStdout(original)
+    try:
+        status = _run_guarded(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()
+    except OutputError as exc:
+        silence_stdout()
+        if exc.closed_by_reader:
+            return ExitStatus.PIPE_CLOSED
+        return _fail(str(exc), ExitStatus.OUTPUT)
+    if sys.stdout.__class__ is GuardedStdout:
+        sys.stdout = original
+    return status
+
+
+def _run_guarded(argv: list[str]) -> int:
+    args = _with_default_command(argv)
     _last_error.clear()
     status = _dispatch(args)
     # Only error paths record a message: a CRITICAL report also exits with 2.
@@ -577,17 +610,14 @@ def run(argv: list[str] | None = None) -> int:
 def _dispatch(args: list[str]) -> int:
     try:
         result = app(args=args, prog_name="mailprobe", standalone_mode=False)
+    except OutputError:
+        raise
     except typer.Exit as exc:
         return int(exc.exit_code)
     except InvalidInputError as exc:
         return _fail(f"error: {exc}", ExitStatus.USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
-    except BrokenPipeError:
-        # The reader went away (`mailprobe ... | head`): stop quietly, as if by SIGPIPE.
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
-        return 128 + 13
     except typer.Abort:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
     except TyperException as exc:

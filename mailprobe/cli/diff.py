@@ -61,7 +61,7 @@ def diff(
 ) -> None:
     """Compare two stored JSON reports of one address, without probing anything."""
     from mailprobe.baseline import compare_reports, load_baseline
-    from mailprobe.render.json import change_to_json
+    from mailprobe.render.json import to_jsonable
     from mailprobe.version import __version__
 
     before = load_baseline(old)
@@ -74,7 +74,7 @@ def diff(
             "address": after.get("address") or after.get("domain"),
             "before": {"file": str(old), "generated_at": before.get("generated_at")},
             "after": {"file": str(new), "generated_at": after.get("generated_at")},
-            "changes": [change_to_json(c) for c in changes],
+            "changes": [to_jsonable(c) for c in changes],
         }
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     elif fmt is DiffFormat.MARKDOWN:
