@@ -150,6 +150,10 @@ _CHECK_EXAMPLES = """Examples:
   mailprobe check alice@example.org --login    (asks for the password)
 
   mailprobe check alice@example.org --fail-on warning    (for CI)
+
+  mailprobe check alice@example.org --policy mail-policy.toml --format junit
+
+  mailprobe check alice@example.org --baseline yesterday.json --format nagios
 """
 
 
