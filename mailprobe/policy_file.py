@@ -187,19 +187,18 @@ class _Reader:
 
 
 def _kind(value: object) -> str:
-    names: dict[type, str] = {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }
-    label = names.get(type(value), type(value).__name__)
-    if isinstance(value, str | int | float | bool) and not isinstance(value, dict):
-        shown = repr(value) if not isinstance(value, bool) else str(value).lower()
-        return f"{label} ({shown})"
-    return label
+    """How a TOML value reads in an error message: `a string ('14')`, `a list`, ..."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"  # TOML dates and times
 
 
 _PROTOCOLS = tuple(str(p) for p in Protocol)

@@ -105,7 +105,13 @@ def finish(report: Report, out: OutputOptions) -> int:
     )
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if out.fmt is OutputFormat.GITHUB and summary_path:
-        with open(summary_path, "a", encoding="utf-8") as summary:
+        try:
+            summary = open(summary_path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InvalidOptionError(
+                f"GITHUB_STEP_SUMMARY={summary_path}: cannot append: {exc.strerror or exc}"
+            ) from None
+        with summary:
             code = write_report(report, out.fmt, sys.stdout, options, summary=summary)
     else:
         code = write_report(report, out.fmt, sys.stdout, options)
