@@ -10,12 +10,13 @@ The library is async at the core::
 verifies with live handshakes, `probe_setting` verifies one user-typed setting. Every result is a
 frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON report.
 
-For CI: `apply_policy(report, load_policy("policy.toml"))` adds `policy.*` findings and
-`apply_baseline(report, load_baseline("old.json"))` lists `changes` since an earlier report.
+For CI (imported on demand, to keep start-up light): `mailprobe.policy.apply_policy(report,
+mailprobe.policy.load_policy("policy.toml"))` adds `policy.*` findings, and
+`mailprobe.baseline.apply_baseline(report, mailprobe.baseline.load_baseline("old.json"))`
+lists the `changes` since an earlier report.
 """
 
 from mailprobe.address import parse_address
-from mailprobe.baseline import apply_baseline, compare_reports, load_baseline
 from mailprobe.discovery import discover
 from mailprobe.errors import (
     BaselineError,
@@ -62,7 +63,6 @@ from mailprobe.pipeline import CheckOptions
 from mailprobe.pipeline import run_check as check
 from mailprobe.pipeline import run_discover as discover_report
 from mailprobe.pipeline import run_probe as probe_setting
-from mailprobe.policy import Policy, apply_policy, load_policy, parse_policy
 from mailprobe.render.json import report_to_json
 from mailprobe.version import __version__
 
@@ -86,7 +86,6 @@ __all__ = [
     "MailprobeError",
     "Nameserver",
     "NetOptions",
-    "Policy",
     "PolicyError",
     "ProbeResult",
     "ProbeStatus",
@@ -107,17 +106,11 @@ __all__ = [
     "Timings",
     "TlsInfo",
     "__version__",
-    "apply_baseline",
-    "apply_policy",
     "check",
-    "compare_reports",
     "discover",
     "discover_report",
     "exit_status_for",
-    "load_baseline",
-    "load_policy",
     "parse_address",
-    "parse_policy",
     "probe_setting",
     "report_to_json",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from fnmatch import fnmatchcase
 
 from mailprobe.models import ProbeStatus, Report, Severity
 
@@ -40,6 +39,10 @@ class FailRule:
         """True if a finding or change with this id and severity fails the run."""
         if severity.rank >= self.severity.rank:
             return True
+        if not self.ids:
+            return False
+        from fnmatch import fnmatchcase  # only when --fail-on-id is used (start-up time)
+
         return any(fnmatchcase(item_id, pattern) for pattern in self.ids)
 
 
