@@ -31,6 +31,7 @@ from mailprobe.exit_status import ExitStatus, exit_status_for
 from mailprobe.models import (
     Address,
     Candidate,
+    Cause,
     CertInfo,
     Change,
     ConnectTo,
@@ -70,6 +71,7 @@ __all__ = [
     "Address",
     "BaselineError",
     "Candidate",
+    "Cause",
     "CertInfo",
     "Change",
     "CheckOptions",

@@ -16,7 +16,13 @@ import typer
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.models import DiscoveryOptions, NetOptions, Severity
-from mailprobe.option_values import check_timeout, parse_connect_to, parse_nameserver, parse_sources
+from mailprobe.option_values import (
+    check_timeout,
+    parse_base_url,
+    parse_connect_to,
+    parse_nameserver,
+    parse_sources,
+)
 from mailprobe.render.formats import OutputFormat
 
 if TYPE_CHECKING:
@@ -229,11 +235,9 @@ def discovery_options(
     sources: list[str] | None,
     trust_ad: bool = False,
 ) -> DiscoveryOptions:
-    if not ispdb_url.startswith(("https://", "http://")):
-        raise InvalidOptionError(f"--ispdb-url {ispdb_url!r}: expected an http(s):// URL")
     return DiscoveryOptions(
         net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad),
-        ispdb_url=ispdb_url,
+        ispdb_url=parse_base_url(ispdb_url, "--ispdb-url"),
         allow_http=allow_http,
         send_address=send_address,
         offline=offline,

@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from mailprobe.models import (
     Candidate,
+    Cause,
     CertInfo,
     Change,
     FailedAttempt,
@@ -339,7 +340,16 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("detected_protocol", "The protocol the server actually speaks."),
                 Field("connections", "TCP connections the probe opened (at most 2)."),
                 Field("failed_phase", "The phase a failure happened in, or null."),
-                Field("failure_kind", "The low-level kind of failure (refused, reset, ...)."),
+                Field(
+                    "cause",
+                    "Why the status is not ok, from one vocabulary (docs/causes.md); null when ok.",
+                ),
+                Derived(
+                    "failure_kind",
+                    "The older name of `cause` (same value), kept for existing consumers.",
+                    lambda p: p.cause,
+                    Cause | None,
+                ),
                 Field(
                     "failed_attempts",
                     "Addresses of the host that failed before another answered.",
@@ -373,7 +383,8 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("verify_error", "Why verification failed, or null."),
                 Field(
                     "cert_problem",
-                    "The named certificate problem (expired, wrong_name, ...), or null.",
+                    "The certificate problem as a cause (cert_expired, cert_wrong_name, "
+                    "...), or null.",
                 ),
                 Field("cert", "The leaf certificate, or null if it could not be read."),
             )
@@ -405,6 +416,7 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("ip", "The address tried."),
                 Field("status", "How that attempt ended."),
                 Field("reason", "Why, in plain words."),
+                Field("cause", "Why, as a cause (docs/causes.md)."),
             )
         ),
         SourceOutcome: Shape(
@@ -413,6 +425,11 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("status", "found, empty, error, timeout or skipped."),
                 Field("elapsed_ms", "Time the source took in milliseconds."),
                 Field("detail", "What happened, in plain words."),
+                Field(
+                    "cause",
+                    "Why an error or timeout happened, as a cause (docs/causes.md); null "
+                    "for found, empty and skipped.",
+                ),
                 Derived(
                     "candidates",
                     "How many settings the source named.",
