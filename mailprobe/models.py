@@ -13,7 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailprobe.net.budget import HostBudget
 
 
 class Protocol(StrEnum):
@@ -285,6 +288,9 @@ class NetOptions:
     #: Believe the DNSSEC AD bit from a resolver that is not on this machine (loopback
     #: resolvers are always believed); see docs/trust-model.md.
     trust_ad: bool = False
+    #: Per-mail-server-address connection budget shared by a bulk scan (None: no limit
+    #: beyond the probe scheduler's own); see net/budget.py.
+    host_budget: HostBudget | None = field(default=None, compare=False, repr=False)
 
     def route(self, host: str, port: int) -> tuple[str, int] | None:
         """Where `--connect-to` sends `host:port`, or None for the normal route."""
@@ -441,6 +447,24 @@ class Finding:
     protocol: Protocol | None = None
     host: str | None = None
     port: int | None = None
+    policy: str | None = None  # the policy key a `policy.*` finding enforces
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something that changed since a baseline report (see mailprobe.baseline).
+
+    `before`/`after` describe the old and new state in a few words (None: absent).
+    """
+
+    id: str
+    severity: Severity
+    summary: str
+    protocol: Protocol | None = None
+    host: str | None = None
+    port: int | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 # --------------------------------------------------------------------------- probes
@@ -624,6 +648,8 @@ class Report:
     duration_ms: float | None = None  # wall time of the whole run
     domain_unicode: str | None = None  # the domain as a person reads it (IDN U-label form)
     typed: tuple[ServerSetting, ...] = ()  # `probe`: the settings the user typed in
+    changes: tuple[Change, ...] = ()  # since a baseline, when one was given
+    policy_rules: tuple[str, ...] = ()  # the policy keys that were evaluated
 
     def to_json(self) -> dict[str, Any]:
         """The JSON report (docs/json-report.md) as a dict, valid against `mailprobe schema`."""

@@ -116,13 +116,14 @@ async def run_discover(
     options: DiscoveryOptions | None = None,
     *,
     providers: ProviderDb | None = None,
+    dns: DnsClient | None = None,
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> Report:
     """Discover only: no connection to any mail server. Probe fields stay None."""
     from mailprobe.diagnose import diagnose_discovery
 
     started = time.monotonic()
-    result = await discover(address, options, providers=providers, on_outcome=on_outcome)
+    result = await discover(address, options, providers=providers, dns=dns, on_outcome=on_outcome)
     probed = [ProbedCandidate(c, None) for c in result.candidates]
     return _report(result, probed, diagnose_discovery(result), was_probed=False, started=started)
 
@@ -185,7 +186,9 @@ async def run_check(
     findings: list[Finding] = list(diagnose_discovery(result))
     for pc in kept:
         if pc.probe is not None:
-            findings.extend(diagnose_probe(pc.candidate, pc.probe))
+            findings.extend(
+                diagnose_probe(pc.candidate, pc.probe, now_days_warning=opts.cert_warn_days)
+            )
     for protocol in Protocol:
         findings.extend(
             diagnose_service(protocol, [pc for pc in kept if pc.candidate.protocol is protocol])
@@ -276,7 +279,9 @@ async def run_probe(
     findings: list[Finding] = []
     for pc in probed:
         if pc.probe is not None:
-            findings.extend(diagnose_probe(pc.candidate, pc.probe))
+            findings.extend(
+                diagnose_probe(pc.candidate, pc.probe, now_days_warning=opts.cert_warn_days)
+            )
     findings.extend(diagnose_service(protocol, probed))
     pseudo = DiscoveryResult(
         address=Address(local="", domain=name, unicode_domain=name),

@@ -83,6 +83,19 @@ def test_a_mode_mismatch_is_not_blamed_on_the_network() -> None:
     assert "another security mode" in f.advice
 
 
+def test_a_port_that_speaks_the_mode_it_was_set_to_is_no_mode_mismatch() -> None:
+    expired = ProbeResult(
+        ProbeStatus.TLS_ERROR,
+        "TLS: the certificate has expired",
+        failed_phase=ProbePhase.TLS,
+        cause=Cause.CERT_EXPIRED,
+        detected_security=TLS,
+    )
+    (f,) = diagnose_service(IMAP, [probed(IMAP, "imap.example.org", 993, TLS, expired)])
+    assert "another security mode" not in f.advice
+    assert "own finding" in f.advice
+
+
 def test_no_route_to_the_servers_is_not_an_answer() -> None:
     no_route = ProbeResult(
         ProbeStatus.REFUSED,

@@ -11,7 +11,6 @@ import logging
 import sys
 import traceback
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -19,13 +18,17 @@ from typer.exceptions import TyperException
 
 from mailprobe.cli.options import (
     AllowHttpOpt,
+    BaselineOpt,
     BriefOpt,
     CaFileOpt,
+    CertWarnDaysOpt,
     ColorOpt,
     ConnectToOpt,
     DebugOpt,
     DetailsOpt,
+    FailOnIdOpt,
     FailOnOpt,
+    FormatOpt,
     IspdbOpt,
     JsonOpt,
     LoginOpt,
@@ -34,6 +37,7 @@ from mailprobe.cli.options import (
     OfflineOpt,
     PasswordStdinOpt,
     PlaintextLoginOpt,
+    PolicyOpt,
     QuietOpt,
     SendAddressOpt,
     SenderCheckOpt,
@@ -47,16 +51,16 @@ from mailprobe.cli.options import (
     discovery_options,
     net_options,
 )
+from mailprobe.cli.output import OutputOptions, finish
 from mailprobe.cli.stdout import GuardedStdout, OutputError, silence_stdout
 from mailprobe.errors import InvalidInputError, InvalidOptionError
-from mailprobe.exit_status import ExitStatus, exit_status_for
+from mailprobe.exit_status import ExitStatus
 from mailprobe.models import (
     DEFAULT_ISPDB_URL,
     Candidate,
     DiscoveryOptions,
     ProbeResult,
     Protocol,
-    Report,
     Security,
     Severity,
     SourceOutcome,
@@ -113,22 +117,11 @@ class Progress:
             )
 
 
-def _progress(quiet: bool, json_out: bool) -> Progress:
-    return Progress(enabled=not quiet and sys.stderr.isatty() and not json_out)
+def _progress(quiet: bool, machine_output: bool) -> Progress:
+    return Progress(enabled=not quiet and sys.stderr.isatty() and not machine_output)
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-def _emit(report: Report, json_out: bool, details: bool, color: ColorMode) -> None:
-    if json_out:
-        from mailprobe.render import json as json_render
-
-        json_render.write(report, sys.stdout)
-    else:
-        from mailprobe.render import table
-
-        table.write(report, sys.stdout, details=details, color=color)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -160,6 +153,10 @@ _CHECK_EXAMPLES = """Examples:
   mailprobe check alice@example.org --login    (asks for the password)
 
   mailprobe check alice@example.org --fail-on warning    (for CI)
+
+  mailprobe check alice@example.org --policy mail-policy.toml --format junit
+
+  mailprobe check alice@example.org --baseline yesterday.json --format nagios
 """
 
 
@@ -167,6 +164,7 @@ _CHECK_EXAMPLES = """Examples:
 def check(
     address: Annotated[str, typer.Argument(help="The e-mail address, e.g. alice@example.org.")],
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
@@ -184,8 +182,12 @@ def check(
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
     transcript: TranscriptOpt = False,
+    cert_warn_days: CertWarnDaysOpt = 30,
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     details: DetailsOpt = False,
     color: ColorOpt = ColorMode.AUTO,
@@ -197,6 +199,18 @@ def check(
     With --offline nothing is tested: the answer comes from the bundled database alone.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        details=details,
+        color=color,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=cert_warn_days,
+    )
     from mailprobe.address import parse_address
     from mailprobe.pipeline import CheckOptions, run_check, run_discover
 
@@ -213,7 +227,7 @@ def check(
         send_address=send_address,
         sources=sources,
     )
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     if offline:
         if login:
             raise InvalidOptionError("--login needs the network; drop --offline")
@@ -234,12 +248,12 @@ def check(
             sender_check=sender_check,
             check_weak_tls=weak_tls,
             transcript=transcript,
+            cert_warn_days=cert_warn_days,
         )
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
         )
-    _emit(report, json_out, details and not brief, color)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
+    raise typer.Exit(finish(report, out))
 
 
 @app.command(
@@ -255,6 +269,7 @@ def check(
 def discover(
     address: Annotated[str, typer.Argument(help="The e-mail address, e.g. alice@example.org.")],
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
@@ -266,6 +281,9 @@ def discover(
     send_address: SendAddressOpt = False,
     sources: SourcesOpt = None,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     details: DetailsOpt = False,
     color: ColorOpt = ColorMode.AUTO,
@@ -278,6 +296,18 @@ def discover(
     service, every candidate with the sources that named it, and how each source ended.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        details=details,
+        color=color,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=30,
+    )
     from mailprobe.address import parse_address
     from mailprobe.pipeline import run_discover
 
@@ -294,10 +324,9 @@ def discover(
         send_address=send_address,
         sources=sources,
     )
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     report = _run(run_discover(parsed, options, on_outcome=progress.source))
-    _emit(report, json_out, details and not brief, color)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
+    raise typer.Exit(finish(report, out))
 
 
 @app.command(
@@ -337,6 +366,7 @@ def probe(
         ),
     ] = None,
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
     trust_ad: TrustAdOpt = False,
@@ -358,7 +388,11 @@ def probe(
     ] = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
     transcript: TranscriptOpt = False,
+    cert_warn_days: CertWarnDaysOpt = 30,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     details: DetailsOpt = False,
     color: ColorOpt = ColorMode.AUTO,
@@ -372,6 +406,18 @@ def probe(
     the server's other mode and standard ports are tried, and the working one is shown.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        details=details,
+        color=color,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=cert_warn_days,
+    )
     from mailprobe.pipeline import CheckOptions, infer_protocol, run_probe
 
     host, port = parse_host_port(server)
@@ -400,13 +446,14 @@ def probe(
         sender_check=sender_check,
         check_weak_tls=weak_tls,
         transcript=transcript,
+        cert_warn_days=cert_warn_days,
     )
     parsed = None
     if address is not None:
         from mailprobe.address import parse_address
 
         parsed = parse_address(address)
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     report = _run(
         run_probe(host, port, chosen, security, options, on_probe=progress.probe, username=username)
     )
@@ -428,80 +475,7 @@ def probe(
         )
         discovered = _run(run_discover(parsed, discovery))
         report = compare_with_discovery(report, discovered, typed_username=username)
-    _emit(report, json_out, details and not brief, color)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
-
-
-@app.command(
-    epilog="""Examples:
-
-  mailprobe scan addresses.txt > results.jsonl
-
-  printf 'example.org\nalice@example.net\n' | mailprobe scan - --probe
-"""
-)
-def scan(
-    file: Annotated[
-        str, typer.Argument(metavar="[FILE|-]", help="One address or domain per line; - is stdin.")
-    ] = "-",
-    verify: Annotated[
-        bool, typer.Option("--probe", help="Also verify each result with live handshakes.")
-    ] = False,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=100, help="Addresses handled at once.")
-    ] = 4,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 10.0,
-    nameserver: NameserverOpt = None,
-    trust_ad: TrustAdOpt = False,
-    connect_to: ConnectToOpt = None,
-    ca_file: CaFileOpt = None,
-    ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
-    allow_http: AllowHttpOpt = False,
-    send_address: SendAddressOpt = False,
-    sources: SourcesOpt = None,
-    fail_on: FailOnOpt = Severity.ERROR,
-    debug: DebugOpt = False,
-) -> None:
-    """Discover (and with --probe, verify) many addresses or domains: JSON Lines on stdout.
-
-    A bare domain is treated as postmaster@domain. Lines that are empty or start with #
-    are skipped; an invalid line yields {"input": ..., "error": ...}. Output is in input
-    order. Exit 1 if any line failed or had a finding at --fail-on or above.
-    """
-    _setup_logging(debug)
-    from mailprobe.scan import scan_lines
-
-    options = discovery_options(
-        offline=offline,
-        timeout=timeout,
-        nameserver=nameserver,
-        trust_ad=trust_ad,
-        connect_to=connect_to,
-        ca_file=ca_file,
-        ispdb_url=ispdb_url,
-        allow_http=allow_http,
-        send_address=send_address,
-        sources=sources,
-    )
-    if file == "-":
-        lines = sys.stdin.read().splitlines()
-    else:
-        try:
-            lines = Path(file).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise InvalidOptionError(f"cannot read {file}: {exc.strerror or exc}") from None
-    failed = _run(
-        scan_lines(
-            lines,
-            options,
-            probe=verify and not offline,
-            concurrency=concurrency,
-            fail_on=fail_on,
-            stream=sys.stdout,
-        )
-    )
-    raise typer.Exit(int(ExitStatus.FINDINGS if failed else ExitStatus.OK))
+    raise typer.Exit(finish(report, out))
 
 
 def _version_callback(value: bool) -> None:
@@ -534,6 +508,29 @@ def _register_db() -> None:
 _register_db()
 
 
+def _register_scan() -> None:
+    from mailprobe.cli.scan import SCAN_EXAMPLES, scan_command
+
+    app.command(name="scan", epilog=SCAN_EXAMPLES)(scan_command)
+
+
+_register_scan()
+
+
+def _register_ci() -> None:
+    from mailprobe.cli.diff import diff
+    from mailprobe.cli.policy import policy_app
+
+    app.add_typer(policy_app, name="policy", help="Validate CI policy files (see --policy).")
+    app.command(
+        "diff",
+        epilog="Example:\n\n  mailprobe diff yesterday.json today.json --fail-on warning",
+    )(diff)
+
+
+_register_ci()
+
+
 def _register_schema() -> None:
     from mailprobe.cli.schema import schema
 
@@ -542,7 +539,18 @@ def _register_schema() -> None:
 
 _register_schema()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema"}
+
+def _register_domain() -> None:
+    from mailprobe.cli.domain import EXAMPLES, domain
+
+    app.command("domain", epilog=EXAMPLES)(domain)
+
+
+_register_domain()
+
+_COMMANDS = {
+    "check", "discover", "probe", "scan", "db", "schema", "domain", "policy", "diff",
+}  # fmt: skip
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -564,13 +572,36 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
+_last_error: list[str] = []
+
+
 def _fail(message: str, status: ExitStatus) -> int:
+    _last_error.append(message)
     typer.echo(f"mailprobe: {message}", err=True)
     return int(status)
 
 
+def _wants_nagios(args: list[str]) -> bool:
+    """True if the command line asks for `--format nagios` (also `-f nagios`)."""
+    for i, arg in enumerate(args):
+        if arg in ("--format", "-f") and i + 1 < len(args):
+            if args[i + 1].lower() == "nagios":
+                return True
+        elif arg.lower() in ("--format=nagios", "-fnagios"):
+            return True
+    return False
+
+
+#: Exit statuses that mean "the check itself could not run" (UNKNOWN for Nagios).
+_UNKNOWN_STATUSES = frozenset({ExitStatus.USAGE, ExitStatus.INTERNAL, ExitStatus.INTERRUPTED})
+
+
 def run(argv: list[str] | None = None) -> int:
-    """Run the command line with `argv` and return the exit status (the one error boundary)."""
+    """Run the command line with `argv` and return the exit status (the one error boundary).
+
+    With `--format nagios`, usage errors, internal errors and interrupts print
+    `MAILPROBE UNKNOWN - ...` on stdout and exit with 3, as the plugin guidelines ask.
+    """
     if sys.stdout is None:  # started with standard output closed (`mailprobe ... >&-`)
         return _fail("cannot write the result: standard output is closed", ExitStatus.OUTPUT)
     original = sys.stdout
@@ -589,8 +620,23 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _run_guarded(argv: list[str]) -> int:
+    _last_error.clear()
     try:
         args = _with_default_command(argv)
+    except InvalidInputError as exc:  # a mistyped command ("did you mean ...?")
+        args, status = argv, _fail(f"error: {exc}", ExitStatus.USAGE)
+    else:
+        status = _dispatch(args)
+    # Only error paths record a message: a CRITICAL report also exits with 2.
+    if _last_error and status in _UNKNOWN_STATUSES and _wants_nagios(args):
+        from mailprobe.render.nagios import unknown
+
+        return int(unknown(_last_error[-1].removeprefix("error: "), sys.stdout))
+    return status
+
+
+def _dispatch(args: list[str]) -> int:
+    try:
         result = app(args=args, prog_name="mailprobe", standalone_mode=False)
     except OutputError:
         raise
@@ -604,6 +650,7 @@ def _run_guarded(argv: list[str]) -> int:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
     except TyperException as exc:
         # Usage errors of the command-line parser (unknown option, missing argument, ...).
+        _last_error.append(exc.format_message() if hasattr(exc, "format_message") else str(exc))
         show = getattr(exc, "show", None)
         if callable(show):
             show(file=sys.stderr)

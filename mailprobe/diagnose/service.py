@@ -81,17 +81,19 @@ def effective_security(configured: Security, probe: ProbeResult) -> Security:
     return configured
 
 
-def _why(tested: Sequence[ProbeResult]) -> str:
-    statuses = {p.status for p in tested}
-    if any(p.detected_security is not None for p in tested):
+def _why(tested: Sequence[tuple[Security, ProbeResult]]) -> str:
+    """The advice when no endpoint works; `tested` pairs each probe with its set mode."""
+    if any(p.detected_security not in (None, mode) for mode, p in tested):
         return _WHY["mode"]
-    if statuses == {ProbeStatus.REFUSED} and all(answered(p) for p in tested):
+    statuses = {p.status for _, p in tested}
+    tested_probes = [p for _, p in tested]
+    if statuses == {ProbeStatus.REFUSED} and all(answered(p) for p in tested_probes):
         return _WHY["refused"]
     if statuses == {ProbeStatus.RATE_LIMITED}:
         return _WHY["rate_limited"]
     if statuses == {ProbeStatus.DNS_ERROR}:
         return _WHY["dns"]
-    if not any(answered(p) for p in tested):
+    if not any(answered(p) for p in tested_probes):
         return _WHY["unreachable"]
     return _WHY["mixed"]
 
@@ -120,7 +122,7 @@ def diagnose_service(protocol: Protocol, probed: Sequence[ProbedCandidate]) -> t
             tried = listing([_endpoint(pc) for pc, _ in mine])
             return (make_finding(FindingId.SERVICE_NOT_TESTED, subject, tried=tried),)
         tried = listing([f"{_endpoint(pc)}: {clip(p.reason, 80) or p.status}" for pc, p in tested])
-        why = _why([p for _, p in tested])
+        why = _why([(pc.candidate.setting.security, p) for pc, p in tested])
         return (make_finding(FindingId.SERVICE_NO_WORKING_ENDPOINT, subject, tried=tried, why=why),)
     by_mode: dict[Security, list[ProbedCandidate]] = {}
     for pc, p in working:

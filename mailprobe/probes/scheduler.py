@@ -29,6 +29,7 @@ from mailprobe.models import (
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.probes import Credentials
+    from mailprobe.probes.sharing import SharedProbes
     from mailprobe.redact import Redactor
 
 log = logging.getLogger("mailprobe.probes.scheduler")
@@ -48,6 +49,9 @@ class CheckOptions:
     check_weak_tls: bool = False
     #: Record the protocol conversation of every probe (`ProbeResult.transcript`).
     transcript: bool = False
+    #: Probe results shared by every address of a bulk scan (see probes/sharing.py).
+    shared_probes: SharedProbes | None = field(default=None, compare=False, repr=False)
+    cert_warn_days: int = 30  # a certificate expiring within this many days: a warning
 
 
 #: Called when a probe starts (candidate) and ends (candidate, result); for progress output.
@@ -85,13 +89,18 @@ class Prober:
         self._default_username = default_username
         self._global_limit = asyncio.Semaphore(max(1, options.max_connections))
         self._host_limits: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Task[ProbeResult]] = {}
         self._redactor: Redactor | None = None
+        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Future[ProbeResult]] = {}
 
     def start(self, candidate: Candidate) -> None:
         """Start probing `candidate`'s endpoint unless a probe of it already started."""
         key = candidate.setting.endpoint
-        if key not in self._tasks:
+        if key in self._tasks:
+            return
+        shared = self._options.shared_probes
+        if shared is not None and self._options.credentials is None:
+            self._tasks[key] = shared.task(key, lambda: self._probe(candidate))
+        else:
             self._tasks[key] = asyncio.create_task(self._probe(candidate))
 
     def _credentials(self, candidate: Candidate) -> tuple[Credentials | None, str]:

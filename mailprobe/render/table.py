@@ -39,7 +39,12 @@ from mailprobe.render.term import (
     width_for,
     wrap,
 )
-from mailprobe.render.verdict import ServiceVerdict, VerdictState, service_verdict, steps_for
+from mailprobe.render.verdict import (
+    ServiceVerdict,
+    VerdictState,
+    service_verdicts,
+    steps_for,
+)
 
 SECURITY_LABELS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "none"}
 PROTOCOL_LABELS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
@@ -266,11 +271,16 @@ def _shown_findings(report: Report, details: bool) -> list[Finding]:
     ]
 
 
+def _marked_lines(severity: Severity, text: str, width: int, style: Style) -> list[str]:
+    """`text` wrapped to `width` after its severity mark (coloured when `style` says so)."""
+    mark = _SEVERITY_MARK[severity]
+    lines = wrap(text, width, first=f"  {mark:<5} ")
+    lines[0] = "  " + style.paint(f"{mark:<5}", _SEVERITY_COLORS[severity]) + lines[0][7:]
+    return lines
+
+
 def _finding_lines(finding: Finding, width: int, style: Style, *, repeated: bool) -> list[str]:
-    mark = _SEVERITY_MARK[finding.severity]
-    first = f"  {mark:<5} "
-    lines = wrap(finding.summary, width, first=first)
-    lines[0] = "  " + style.paint(f"{mark:<5}", _SEVERITY_COLORS[finding.severity]) + lines[0][7:]
+    lines = _marked_lines(finding.severity, finding.summary, width, style)
     if finding.advice:
         advice = "(same advice as above)" if repeated else finding.advice
         lines += wrap(advice, width, first="        -> ", rest=" " * 11)
@@ -333,9 +343,7 @@ def render(
     style = Style(color)
     out: list[str] = [_header(report), ""]
     if report.probed and any(report.recommended.values()):
-        verdicts = [service_verdict(report, p) for p in Protocol]
-        if report.address is None:  # a single-server probe asks about one service
-            verdicts = [v for v in verdicts if v.state is not VerdictState.NOT_FOUND]
+        verdicts = service_verdicts(report)
         if verdicts:
             out += ["Verdict", *_verdict_lines(verdicts, width, style)]
             out += [*_typed_lines(report, width, style), ""]
@@ -360,6 +368,11 @@ def render(
             repeated = bool(finding.advice) and finding.advice == previous
             out += _finding_lines(finding, width, style, repeated=repeated)
             previous = finding.advice
+        out.append("")
+    if report.changes:
+        out.append("Changes since the baseline")
+        for change in report.changes:
+            out += _marked_lines(change.severity, change.summary, width, style)
         out.append("")
     # The servers' words in a transcript are not mailprobe's terms: no legend for them.
     own = out[:before_transcripts] + out[before_findings:]

@@ -1,11 +1,14 @@
-"""The verdict per service, step by step: reachable, TLS, login, in a person's words.
+"""Facts every output format states the same way: the verdict per service, step by step
+(reachable, TLS, login, in a person's words), counts and labels.
 
 `service_verdict(report, protocol)` looks up the probe of the recommended endpoint and
-says what happened at each step, so "works" is never printed above a rejected login.
+says what happened at each step, so "works" is never printed above a rejected login;
+`service_verdicts(report)` is the list the other formats (Markdown, Nagios, JUnit) state.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,6 +17,7 @@ from types import MappingProxyType
 from mailprobe.models import (
     Cause,
     LoginStatus,
+    ProbedCandidate,
     ProbeResult,
     ProbeStatus,
     Protocol,
@@ -21,7 +25,14 @@ from mailprobe.models import (
     Report,
     Security,
     ServerSetting,
+    Severity,
 )
+
+PROTOCOL_LABELS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
+SECURITY_LABELS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "none"}
+
+#: Probe statuses meaning "the server answered as configured" (a refused password still does).
+WORKING_STATUSES = frozenset({ProbeStatus.OK, ProbeStatus.AUTH_FAILED})
 
 
 class VerdictState(StrEnum):
@@ -124,6 +135,20 @@ class ServiceVerdict:
     setting: ServerSetting | None
     steps: tuple[str, ...] = ()
 
+    @property
+    def where(self) -> str | None:
+        """`imap.example.org:993 SSL/TLS` for the recommended setting (IPv6 in brackets)."""
+        s = self.setting
+        if s is None:
+            return None
+        host = f"[{s.host}]" if ":" in s.host else s.host
+        return f"{host}:{s.port} {SECURITY_LABELS[s.security]}"
+
+    @property
+    def text(self) -> str:
+        """`IMAP works`, `SMTP LOGIN FAILED`, `POP3 found (not tested)`, ..."""
+        return f"{PROTOCOL_LABELS[self.protocol]} {self.state.headline}"
+
 
 def probe_of(report: Report, rec: Recommendation) -> ProbeResult | None:
     """The probe result of the recommended endpoint (None in discover-only reports)."""
@@ -196,3 +221,51 @@ def service_verdict(report: Report, protocol: Protocol) -> ServiceVerdict:
     state = state_for(probe, rec.verified)
     steps = steps_for(setting, probe) if probe is not None else ()
     return ServiceVerdict(protocol, state, setting, steps)
+
+
+def service_verdicts(report: Report) -> list[ServiceVerdict]:
+    """A verdict per service that has a recommendation (all three for address reports)."""
+    verdicts = [service_verdict(report, protocol) for protocol in Protocol]
+    if report.address is None:  # a single-server probe asks about one service
+        verdicts = [v for v in verdicts if v.state is not VerdictState.NOT_FOUND]
+    return verdicts
+
+
+#: The severities the monitoring formats count (Nagios perfdata, OpenMetrics): good news
+#: (severity `good`) is listed with the findings but is nothing to alert on.
+COUNTED_SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+
+def severity_counts(report: Report) -> Counter[Severity]:
+    """How many findings and changes there are of each severity."""
+    counts: Counter[Severity] = Counter({s: 0 for s in Severity})
+    counts.update(f.severity for f in report.findings)
+    counts.update(c.severity for c in report.changes)
+    return counts
+
+
+def counts_text(report: Report) -> str:
+    """`1 error, 2 warnings, 0 info` over findings and changes (good news is not counted)."""
+    c = severity_counts(report)
+    err, warn = c[Severity.ERROR], c[Severity.WARNING]
+    return (
+        f"{err} error{'s' if err != 1 else ''}, {warn} warning{'s' if warn != 1 else ''}, "
+        f"{c[Severity.INFO]} info"
+    )
+
+
+def who(report: Report) -> str:
+    """The address (or, for a single-server probe, the host) the report is about."""
+    return report.address or report.domain
+
+
+def endpoint_name(pc: ProbedCandidate) -> str:
+    """`imap.example.org:993 tls` (IPv6 hosts in brackets)."""
+    s = pc.candidate.setting
+    host = f"[{s.host}]" if ":" in s.host else s.host
+    return f"{host}:{s.port} {s.security}"
+
+
+def works(pc: ProbedCandidate) -> bool:
+    """True if the endpoint's probe answered as configured."""
+    return pc.probe is not None and pc.probe.status in WORKING_STATUSES
