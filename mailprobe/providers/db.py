@@ -16,7 +16,7 @@ from pathlib import Path
 from mailprobe.errors import ProviderDbError
 from mailprobe.providers.cache import fingerprint, read_cache, write_cache
 from mailprobe.providers.model import Provider
-from mailprobe.providers.validate import load_provider_file
+from mailprobe.providers.validate import load_provider_file, successor_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _MAX_REPORTED = 25
@@ -65,6 +65,7 @@ def cross_check(providers: Iterable[Provider]) -> list[str]:
                         f"{name}: {field}[{i}]: {value!r} is already claimed by {other_name}"
                     )
                 claimed.setdefault(value, provider)
+    problems.extend(successor_problems(ids))
     return problems
 
 
