@@ -170,6 +170,19 @@ EXTRA_DOMAINS: dict[str, list[str]] = {
     "bluewin.ch": ["bluemail.ch", "swissonline.ch"],
 }
 
+#: Deliberate differences from a reference recorded on existing entries.
+EXTRA_OVERRIDES: dict[str, list[dict[str, str]]] = {
+    "yahoo": [
+        {
+            "source": "ispdb",
+            "kind": "domain-moved",
+            "subject": "cox.net",
+            "reason": "Cox is a company of its own whose mailboxes Yahoo now hosts: the "
+            "cox entry names Yahoo as its successor.",
+        }
+    ],
+}
+
 #: Legacy entries whose domains another company now serves: id -> (successor id, hint).
 SUCCESSORS: dict[str, tuple[str, str]] = {
     "verizon": (
@@ -249,15 +262,6 @@ NEW_PROVIDERS: list[New] = [
             "app password for the mail program."
         ],
         website="https://www.cox.com/",
-        overrides=[
-            {
-                "source": "ispdb",
-                "kind": "domain-moved",
-                "subject": "cox.net",
-                "reason": "Cox is a company of its own whose mailboxes Yahoo now hosts: "
-                "listed as a legacy entry with Yahoo as successor.",
-            }
-        ],
     ),
     # ---------------------------------------------------------------- privacy-focused
     New(
@@ -521,6 +525,14 @@ def main(argv: list[str] | None = None) -> int:
     for pid, extra in EXTRA_DOMAINS.items():
         data = tables[pid]
         data["domains"] = list(dict.fromkeys([*data["domains"], *extra]))
+    for pid, extra_overrides in EXTRA_OVERRIDES.items():
+        data = tables[pid]
+        known = {(o["kind"], o["subject"]) for o in data.get("overrides", [])}
+        data["overrides"] = [
+            *data.get("overrides", []),
+            *(o for o in extra_overrides if (o["kind"], o["subject"]) not in known),
+        ]
+        data["hints"] = [h for h in data.get("hints", []) if not h.startswith("Cox.net")]
     for pid, (successor, hint) in SUCCESSORS.items():
         tables[pid] = apply_successor(tables[pid], successor, hint)
     for pid, data in tables.items():

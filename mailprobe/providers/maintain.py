@@ -112,6 +112,20 @@ def _draft_id(domains: Sequence[str], provider_id: str | None) -> str:
     return cleaned[:64] or "provider"
 
 
+_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
+
+
+def _draft_source(origin: str, docs: Sequence[str], domains: Sequence[str]) -> str | None:
+    """The provider's page if the file links one, else the URL fetched, else the ISPDB's
+    public URL for a file named after one of its domains (an ISPDB checkout); or None."""
+    if docs:
+        return docs[0]
+    if origin.startswith(("http://", "https://")):
+        return origin
+    stem = Path(origin).name.removesuffix(".xml")
+    return f"{_ISPDB_URL}{stem}" if stem in domains else None
+
+
 def autoconfig_draft(data: bytes, origin: str, today: date) -> dict[str, Any]:
     """A provider table (TOML keys) from a config-v1.1 file; ValueError if unusable.
 
@@ -138,7 +152,7 @@ def autoconfig_draft(data: bytes, origin: str, today: date) -> dict[str, Any]:
         "domains": domains,
         "hints": hints,
         "docs": docs,
-        "source": docs[0] if docs else origin,
+        "source": _draft_source(origin, docs, domains),
         "checked": today,
         "sources": [f"autoconfig: {origin}"],
         "servers": [_entry(s) for s in parsed.settings],
