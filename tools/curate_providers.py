@@ -42,33 +42,27 @@ TLS, STARTTLS = "tls", "starttls"
 
 #: The provider's own settings page, for entries whose file names none in `docs`.
 SOURCE_URLS: dict[str, str] = {
-    "aruba": "https://guide.hosting.aruba.it/email/configurazione-client-posta-elettronica/",
+    # Pages seen on the providers' own sites.
     "arubapec.it": "https://guide.pec.it/posta-pec/configurare-casella-pec/bozza.aspx",
-    "dreamhost": "https://help.dreamhost.com/hc/en-us/articles/214918038-Email-client-configuration-overview",
-    "fastmail": "https://www.fastmail.help/hc/en-us/articles/1500000278342-Server-names-and-ports",
-    "gandi": "https://docs.gandi.net/en/gandimail/standard_email_settings/index.html",
-    "hostinger": "https://support.hostinger.com/en/articles/1583218-how-to-set-up-hostinger-email-on-your-applications-and-devices",
-    "infomaniak": "https://www.infomaniak.com/en/support/faq/2035/access-infomaniak-mail-from-an-email-app",
-    "kolabnow": "https://kb.kolabnow.com/documentation/setting-up-your-email-client",
     "legalmail": "https://help.infocert.digital/Home/Guida/guide-to-configuring-legalmail-with-apple-mail?lang=en",
-    "mailbox-org": "https://kb.mailbox.org/en/private/e-mail-article/mail-client-configuration",
-    "mailfence": "https://kb.mailfence.com/kb/imap-smtp-and-pop3-access/",
-    "migadu": "https://migadu.com/guides/imap/",
-    "namecheap-privateemail": "https://www.namecheap.com/support/knowledgebase/article.aspx/1179/2175/general-private-email-configuration-for-mail-clients-and-mobile-devices/",
+    "gandi": "https://docs.gandi.net/en/gandimail/standard_email_settings/index.html",
     "proton": "https://proton.me/support/protonmail-bridge-clients",
-    "purelymail": "https://purelymail.com/docs/serverSettings",
-    "runbox": "https://help.runbox.com/email-client-settings/",
-    "startmail": "https://support.startmail.com/hc/en-us/articles/360006772173-IMAP-SMTP-settings",
-    "titan": "https://support.titan.email/hc/en-us/articles/900000215446-Configure-Titan-on-other-apps-using-IMAP-POP",
-    "tutanota": "https://tuta.com/support#imap",
-    "zoho": "https://www.zoho.com/mail/help/imap-access.html",
-    "zoho-eu": "https://www.zoho.com/mail/help/imap-access.html",
-    "zoho-in": "https://www.zoho.com/mail/help/imap-access.html",
-    "zoho-au": "https://www.zoho.com/mail/help/imap-access.html",
-    "zoho-jp": "https://www.zoho.com/mail/help/imap-access.html",
-    "zoho-ca": "https://www.zoho.com/mail/help/imap-access.html",
-    # Entries written from the providers' pages before round 2 without a link: the
-    # provider's own help site (a stable address rather than a guessed deep link).
+    "migadu": "https://migadu.com/guides/imap/",
+    # The provider's own help site, where the entry names no page of its own (a stable
+    # address rather than a remembered deep link).
+    "aruba": "https://guide.hosting.aruba.it/",
+    "dreamhost": "https://help.dreamhost.com/",
+    "hostinger": "https://support.hostinger.com/",
+    "infomaniak": "https://www.infomaniak.com/en/support/faq/",
+    "kolabnow": "https://kb.kolabnow.com/",
+    "mailbox-org": "https://kb.mailbox.org/",
+    "mailfence": "https://kb.mailfence.com/",
+    "namecheap-privateemail": "https://www.namecheap.com/support/knowledgebase/",
+    "purelymail": "https://purelymail.com/docs",
+    "runbox": "https://help.runbox.com/",
+    "startmail": "https://support.startmail.com/",
+    "titan": "https://support.titan.email/",
+    "tutanota": "https://tuta.com/support",
     "abv-bg": "https://www.abv.bg/",
     "aliceadsl": "https://assistance.free.fr/",
     "au-kddi": "https://www.au.com/support/",
@@ -168,6 +162,35 @@ EXTRA_DOMAINS: dict[str, list[str]] = {
     "qq": ["foxmail.com", "vip.qq.com"],
     "rediffmail": ["rediff.com"],
     "bluewin.ch": ["bluemail.ch", "swissonline.ch"],
+    "au-kddi": ["ezweb.ne.jp"],
+    "yahoo-japan": ["ymail.ne.jp"],
+    "disroot": ["getgoogleoff.me"],
+}
+
+#: Host suffixes of the mail exchangers a provider publishes for its domains.
+EXTRA_MX: dict[str, list[str]] = {
+    "gmail": ["gmail-smtp-in.l.google.com"],
+    "posteo": ["posteo.de"],
+    "disroot": ["disroot.org"],
+    "riseup.net": ["riseup.net"],
+    "autistici.org": ["autistici.org"],
+    "systemli.org": ["systemli.org"],
+    "hey.com": ["app.hey.com"],
+    "freenet": ["freenet.de"],
+    "wp-pl": ["wp.pl"],
+    "onet": ["poczta.onet.pl"],
+    "rambler": ["rambler.ru"],
+    "sina": ["sinamail.sina.com.cn"],
+    "daum": ["hanmail.net"],
+    "yahoo-japan": ["mail.yahoo.co.jp"],
+    "docomo": ["docomo.ne.jp"],
+    "au-kddi": ["ezweb.ne.jp"],
+    "nifty.com": ["nifty.com"],
+    "hushmail": ["hushmail.com"],
+    "comcast": ["comcast.net"],
+    "virginmedia": ["ukmail.iss.as9143.net"],
+    "ziggo.nl": ["mail.iss.as9143.net"],
+    "cock-li": ["cock.li"],
 }
 
 #: Deliberate differences from a reference recorded on existing entries.
@@ -222,6 +245,7 @@ class New:
     successor: str | None = None
     sources: list[str] = field(default_factory=lambda: [OWN])
     overrides: list[dict[str, str]] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
 
 
 def _servers(spec: str, user: str) -> list[dict[str, Any]]:
@@ -288,7 +312,7 @@ NEW_PROVIDERS: list[New] = [
         ["soverin.net"],
         "imap imap.soverin.net 993 tls; smtp smtp.soverin.net 465 tls; "
         "smtp smtp.soverin.net 587 starttls",
-        "https://soverin.net/help/",
+        "https://soverin.net/",
         website="https://soverin.net/",
     ),
     New(
@@ -297,7 +321,7 @@ NEW_PROVIDERS: list[New] = [
         ["cyon.ch"],
         "imap mail.cyon.ch 993 tls; pop3 mail.cyon.ch 995 tls; smtp mail.cyon.ch 465 tls; "
         "smtp mail.cyon.ch 587 starttls",
-        "https://www.cyon.ch/support/a/e-mail-konto-in-einem-e-mail-programm-einrichten",
+        "https://www.cyon.ch/support",
         mx=["mail.cyon.ch"],
         website="https://www.cyon.ch/",
     ),
@@ -324,7 +348,72 @@ NEW_PROVIDERS: list[New] = [
         "https://providers.delta.chat/acesttoi.fr/",
         sources=["deltachat (upstream deltachat/provider-db): acesttoi.fr.md"],
     ),
+    New(
+        "forpsi",
+        "Forpsi (Czech Republic)",
+        ["forpsi.com"],
+        "imap imap.forpsi.com 993 tls; "
+        "smtp smtp.forpsi.com 465 tls; smtp smtp.forpsi.com 587 starttls",
+        "https://www.forpsi.com/",
+        website="https://www.forpsi.com/",
+    ),
+    New(
+        "all-inkl",
+        "ALL-INKL.COM (custom domains)",
+        ["all-inkl.com"],
+        "",
+        "https://all-inkl.com/",
+        status="preparation",
+        hints=[
+            "Each ALL-INKL account has its own server (wNNNNNNN.kasserver.com): take the "
+            "server name and mailbox login from the KAS administration."
+        ],
+        mx=["kasserver.com"],
+        website="https://all-inkl.com/",
+        sources=[OWN, "deltachat (upstream deltachat/provider-db): all-inkl.com.md"],
+    ),
     # ---------------------------------------------------------------- forwarding services
+    New(
+        "improvmx",
+        "ImprovMX (forwarding)",
+        [],
+        "",
+        "https://improvmx.com/",
+        status="broken",
+        hints=[FORWARDING_HINT],
+        mx=["improvmx.com"],
+        website="https://improvmx.com/",
+    ),
+    New(
+        "cloudflare-email-routing",
+        "Cloudflare Email Routing (forwarding)",
+        [],
+        "",
+        "https://developers.cloudflare.com/email-routing/",
+        status="broken",
+        hints=[FORWARDING_HINT],
+        mx=["mx.cloudflare.net"],
+    ),
+    New(
+        "namecheap-forwarding",
+        "Namecheap email forwarding",
+        [],
+        "",
+        "https://www.namecheap.com/support/knowledgebase/",
+        status="broken",
+        hints=[FORWARDING_HINT],
+        mx=["registrar-servers.com"],
+    ),
+    New(
+        "porkbun-forwarding",
+        "Porkbun email forwarding",
+        [],
+        "",
+        "https://kb.porkbun.com/",
+        status="broken",
+        hints=[FORWARDING_HINT],
+        mx=["fwd1.porkbun.com", "fwd2.porkbun.com"],
+    ),
     New(
         "simplelogin",
         "SimpleLogin (Proton) aliases",
@@ -361,7 +450,7 @@ NEW_PROVIDERS: list[New] = [
         "Firefox Relay aliases",
         ["mozmail.com"],
         "",
-        "https://support.mozilla.org/kb/firefox-relay-email",
+        "https://relay.firefox.com/",
         status="broken",
         hints=[FORWARDING_HINT],
         website="https://relay.firefox.com/",
@@ -380,7 +469,7 @@ NEW_PROVIDERS: list[New] = [
         "Apple Hide My Email",
         ["privaterelay.appleid.com"],
         "",
-        "https://support.apple.com/en-us/105078",
+        "https://support.apple.com/",
         status="broken",
         hints=[FORWARDING_HINT],
     ),
@@ -390,7 +479,7 @@ NEW_PROVIDERS: list[New] = [
         "Atlas.cz",
         ["atlas.cz"],
         "imap imap.atlas.cz 993 tls; pop3 pop3.atlas.cz 995 tls; smtp smtp.atlas.cz 465 tls",
-        "https://napoveda.atlas.cz/",
+        "https://www.atlas.cz/",
         website="https://www.atlas.cz/",
     ),
     New(
@@ -398,7 +487,7 @@ NEW_PROVIDERS: list[New] = [
         "Volny.cz",
         ["volny.cz"],
         "imap imap.volny.cz 993 tls; pop3 pop3.volny.cz 995 tls; smtp smtp.volny.cz 465 tls",
-        "https://napoveda.volny.cz/",
+        "https://www.volny.cz/",
         website="https://www.volny.cz/",
     ),
     New(
@@ -406,7 +495,7 @@ NEW_PROVIDERS: list[New] = [
         "Zoznam.sk",
         ["zoznam.sk"],
         "imap imap.zoznam.sk 993 tls; pop3 pop3.zoznam.sk 995 tls; smtp smtp.zoznam.sk 465 tls",
-        "https://pomoc.zoznam.sk/",
+        "https://www.zoznam.sk/",
         website="https://www.zoznam.sk/",
     ),
     New(
@@ -414,7 +503,7 @@ NEW_PROVIDERS: list[New] = [
         "Mail.bg",
         ["mail.bg"],
         "imap imap.mail.bg 993 tls; pop3 pop3.mail.bg 995 tls; smtp smtp.mail.bg 465 tls",
-        "https://mail.bg/help",
+        "https://mail.bg/",
         website="https://mail.bg/",
     ),
     New(
@@ -423,7 +512,7 @@ NEW_PROVIDERS: list[New] = [
         ["netcologne.de"],
         "imap imap.netcologne.de 993 tls; pop3 pop3.netcologne.de 995 tls; "
         "smtp smtp.netcologne.de 465 tls",
-        "https://www.netcologne.de/privatkunden/hilfe/e-mail/",
+        "https://www.netcologne.de/",
         website="https://www.netcologne.de/",
     ),
     New(
@@ -432,7 +521,7 @@ NEW_PROVIDERS: list[New] = [
         ["iinet.net.au"],
         "imap mail.iinet.net.au 993 tls; pop3 mail.iinet.net.au 995 tls; "
         "smtp mail.iinet.net.au 465 tls; smtp mail.iinet.net.au 587 starttls",
-        "https://www.iinet.net.au/customer/support/email/",
+        "https://www.iinet.net.au/",
         website="https://www.iinet.net.au/",
     ),
     New(
@@ -441,7 +530,7 @@ NEW_PROVIDERS: list[New] = [
         ["tpg.com.au"],
         "imap mail.tpg.com.au 993 tls; pop3 mail.tpg.com.au 995 tls; "
         "smtp mail.tpg.com.au 465 tls; smtp mail.tpg.com.au 587 starttls",
-        "https://www.tpg.com.au/support/email",
+        "https://www.tpg.com.au/",
         website="https://www.tpg.com.au/",
     ),
 ]
@@ -451,11 +540,9 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Give an existing entry `source` and `checked`; drop the old `last_checked` month."""
     data.pop("last_checked", None)
     pid = data["id"]
-    source = SOURCE_URLS.get(pid) or data.get("source")
-    if not source:
-        source = default_source(
-            list(data.get("docs", [])), list(data.get("sources", [])), data.get("website")
-        )
+    source = SOURCE_URLS.get(pid) or default_source(
+        list(data.get("docs", [])), list(data.get("sources", [])), data.get("website")
+    )
     data["source"] = source
     data["checked"] = CHECKED
     return data
@@ -494,7 +581,7 @@ def new_entry(entry: New) -> dict[str, Any]:
         "domains": entry.domains,
         "mx_patterns": entry.mx,
         "hints": entry.hints,
-        "docs": [entry.source] if entry.source.startswith("https://") else [],
+        "docs": entry.docs,
         "website": entry.website,
         "source": entry.source,
         "checked": CHECKED,
@@ -525,6 +612,9 @@ def main(argv: list[str] | None = None) -> int:
     for pid, extra in EXTRA_DOMAINS.items():
         data = tables[pid]
         data["domains"] = list(dict.fromkeys([*data["domains"], *extra]))
+    for pid, patterns in EXTRA_MX.items():
+        data = tables[pid]
+        data["mx_patterns"] = list(dict.fromkeys([*data.get("mx_patterns", []), *patterns]))
     for pid, extra_overrides in EXTRA_OVERRIDES.items():
         data = tables[pid]
         known = {(o["kind"], o["subject"]) for o in data.get("overrides", [])}
