@@ -269,6 +269,10 @@ FORWARDING_HINT = (
     "This is a forwarding (alias) address: there is no mailbox to read with IMAP or POP3. "
     "Set up the mailbox the aliases forward to instead."
 )
+DISPOSABLE_HINT = (
+    "A public throw-away inbox read on the service's web site: there is no IMAP, POP3 or "
+    "SMTP access and anyone who knows the name can read the mail."
+)
 CLOSED = "The service has closed down; addresses at these domains no longer receive mail."
 
 NEW_PROVIDERS: list[New] = [
@@ -472,6 +476,103 @@ NEW_PROVIDERS: list[New] = [
         "https://support.apple.com/",
         status="broken",
         hints=[FORWARDING_HINT],
+    ),
+    New(
+        "33mail",
+        "33Mail aliases",
+        ["33mail.com", "*.33mail.com"],
+        "",
+        "https://www.33mail.com/",
+        status="broken",
+        hints=[FORWARDING_HINT],
+    ),
+    New(
+        "spamgourmet",
+        "Spamgourmet (disposable forwarding)",
+        ["spamgourmet.com", "spamgourmet.net", "spamgourmet.org"],
+        "",
+        "https://www.spamgourmet.com/",
+        status="broken",
+        hints=[FORWARDING_HINT],
+    ),
+    New(
+        "trashmail",
+        "TrashMail (disposable forwarding)",
+        [
+            "trashmail.com",
+            "trashmail.net",
+            "trashmail.de",
+            "trashmail.me",
+            "wegwerfmail.de",
+            "wegwerfmail.net",
+            "wegwerfmail.org",
+            "kurzepost.de",
+            "objectmail.com",
+            "proxymail.eu",
+            "rcpt.at",
+        ],
+        "",
+        "https://trashmail.com/",
+        status="broken",
+        hints=[FORWARDING_HINT],
+    ),
+    # ---------------------------------------------------------------- public disposable inboxes
+    New(
+        "mailinator",
+        "Mailinator (public disposable inboxes)",
+        ["mailinator.com"],
+        "",
+        "https://www.mailinator.com/",
+        status="broken",
+        hints=[DISPOSABLE_HINT],
+    ),
+    New(
+        "guerrillamail",
+        "Guerrilla Mail (disposable inboxes)",
+        [
+            "guerrillamail.com",
+            "guerrillamail.net",
+            "guerrillamail.org",
+            "guerrillamail.biz",
+            "guerrillamail.de",
+            "guerrillamail.info",
+            "guerrillamailblock.com",
+            "sharklasers.com",
+            "grr.la",
+            "pokemail.net",
+            "spam4.me",
+        ],
+        "",
+        "https://www.guerrillamail.com/",
+        status="broken",
+        hints=[DISPOSABLE_HINT],
+    ),
+    New(
+        "yopmail",
+        "YOPmail (disposable inboxes)",
+        ["yopmail.com", "yopmail.fr", "yopmail.net"],
+        "",
+        "https://yopmail.com/",
+        status="broken",
+        hints=[DISPOSABLE_HINT],
+    ),
+    New(
+        "maildrop",
+        "Maildrop (disposable inboxes)",
+        ["maildrop.cc"],
+        "",
+        "https://maildrop.cc/",
+        status="broken",
+        hints=[DISPOSABLE_HINT],
+    ),
+    New(
+        "dispostable",
+        "Dispostable (disposable inboxes)",
+        ["dispostable.com"],
+        "",
+        "https://www.dispostable.com/",
+        status="broken",
+        hints=[DISPOSABLE_HINT],
     ),
     # ---------------------------------------------------------------- national portals
     New(
