@@ -14,7 +14,6 @@ frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON
 from mailprobe.address import parse_address
 from mailprobe.discovery import discover
 from mailprobe.errors import (
-    InternalError,
     InvalidAddressError,
     InvalidInputError,
     InvalidOptionError,
@@ -69,7 +68,6 @@ __all__ = [
     "DiscoveryResult",
     "ExitStatus",
     "Finding",
-    "InternalError",
     "InvalidAddressError",
     "InvalidInputError",
     "InvalidOptionError",

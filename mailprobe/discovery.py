@@ -24,7 +24,6 @@ from mailprobe.models import (
     DiscoveryOptions,
     DiscoveryResult,
     Protocol,
-    Provenance,
     ProviderInfo,
     Security,
     ServerSetting,
@@ -93,7 +92,7 @@ async def _run_one(
         outcome = SourceOutcome(
             source, SourceStatus.ERROR, 0.0, f"internal error: {classify(exc).reason}"
         )
-    outcome = replace(outcome, elapsed_ms=_elapsed_ms(start))
+    outcome = _capped(replace(outcome, elapsed_ms=_elapsed_ms(start)))
     log.debug(
         "source %s: %s in %.0f ms, %d candidate(s): %s",
         source,
@@ -105,6 +104,28 @@ async def _run_one(
     if on_outcome is not None:
         on_outcome(outcome)
     return outcome
+
+
+#: Most candidates kept from one source. Real sources name a few per protocol; a hostile
+#: one (SRV with a thousand targets) must not become a thousand connections.
+MAX_CANDIDATES_PER_SOURCE = 24
+
+
+def _capped(outcome: SourceOutcome) -> SourceOutcome:
+    """`outcome` with at most MAX_CANDIDATES_PER_SOURCE candidates, counting the rest."""
+    extra = len(outcome.candidates) - MAX_CANDIDATES_PER_SOURCE
+    if extra <= 0:
+        return outcome
+    return replace(
+        outcome,
+        candidates=outcome.candidates[:MAX_CANDIDATES_PER_SOURCE],
+        dropped_candidates=outcome.dropped_candidates + extra,
+        warnings=(
+            *outcome.warnings,
+            f"{extra} more server setting(s) left out: mailprobe takes at most "
+            f"{MAX_CANDIDATES_PER_SOURCE} from one source",
+        ),
+    )
 
 
 def _skip_reason(source: SourceId, options: DiscoveryOptions) -> str | None:
@@ -193,7 +214,8 @@ def merge_candidates(outcomes: Iterable[SourceOutcome]) -> tuple[Candidate, ...]
 
 
 def candidate_rank_key(candidate: Candidate) -> tuple[int, int, int, int, int, str, int]:
-    """The ranking: trust, source precedence, security, standard port, the source's order.
+    """The ranking (docs/architecture.md): trust, source precedence, security, standard
+    port, then the source's own order.
 
     The source's order is the candidate's place in the list of its best source (a provider
     entry lists servers in the provider's order of preference). Host name and port close
@@ -249,11 +271,6 @@ def first_provider(outcomes: Sequence[SourceOutcome]) -> ProviderInfo | None:
         if outcome.provider is not None:
             return outcome.provider
     return None
-
-
-def trusted_user_provenance(origin: str) -> Provenance:
-    """Provenance for a setting the user typed in (trusted: the user named the host)."""
-    return Provenance(SourceId.USER, origin, trusted=True)
 
 
 async def discover(

@@ -1,15 +1,17 @@
-"""The exceptions mailprobe raises: invalid input and bugs only.
+"""The exceptions mailprobe raises on purpose: input the caller must fix.
 
 Expected failures (a server that refuses, a DNS timeout, a broken XML file) are data:
 statuses and reasons inside `SourceOutcome` and `ProbeResult`. Exceptions are for input
-the caller must fix and for programming errors.
+the caller must fix; a programming error surfaces as an ordinary Python exception.
 
     MailprobeError
     ├── InvalidInputError          the caller gave something unusable (exit code 2)
     │   ├── InvalidAddressError    not a usable user@domain address
     │   ├── InvalidOptionError     an option value that cannot be parsed or makes no sense
     │   └── ProviderDbError        a provider database file that fails validation
-    └── InternalError              a bug: mailprobe reached a state it should never reach
+
+Bugs are not wrapped in a class of their own: any other exception reaching the command line
+is reported as an internal error (exit code 70, see docs/exit-codes.md).
 """
 
 from __future__ import annotations
@@ -33,7 +35,3 @@ class InvalidOptionError(InvalidInputError):
 
 class ProviderDbError(InvalidInputError):
     """A provider database file fails validation; the message names the file and field."""
-
-
-class InternalError(MailprobeError):
-    """mailprobe reached a state that is a bug, not a property of the network."""

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 
 class Protocol(StrEnum):
@@ -76,7 +78,7 @@ class SourceId(StrEnum):
 
     @property
     def precedence(self) -> int:
-        """Lower ranks first when trust is equal (DESIGN §3 source precedence)."""
+        """Lower ranks first when trust is equal (see docs/architecture.md, ranking)."""
         return _SOURCE_PRECEDENCE[self]
 
 
@@ -231,6 +233,9 @@ class NetOptions:
     connect_to: tuple[ConnectTo, ...] = ()
     ca_file: Path | None = None
     timeout: float = 10.0
+    #: Believe the DNSSEC AD bit from a resolver that is not on this machine (loopback
+    #: resolvers are always believed); see docs/trust-model.md.
+    trust_ad: bool = False
 
     def route(self, host: str, port: int) -> tuple[str, int] | None:
         """Where `--connect-to` sends `host:port`, or None for the normal route."""
@@ -353,6 +358,11 @@ class SourceOutcome:
     candidates: tuple[Candidate, ...] = ()
     provider: ProviderInfo | None = None
     not_offered: tuple[NotOffered, ...] = ()
+    #: Problems in what the source read that did not stop it (a skipped server section,
+    #: an odd value), each prefixed with where it was read.
+    warnings: tuple[str, ...] = ()
+    #: Candidates the source named beyond the per-source cap, left out of the report.
+    dropped_candidates: int = 0
 
 
 # --------------------------------------------------------------------------- findings
@@ -489,24 +499,27 @@ class ProbedCandidate:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """The setting mailprobe recommends for one protocol.
+    """The setting mailprobe recommends for one protocol, with how its probe ended.
 
-    `verified` is None when nothing was probed (discover), else whether a probe confirmed it.
+    `verified` is None when nothing was probed (discover); otherwise True only when the
+    probe ended `ok`, so a rejected login (`auth_failed`) is never verified. `probe` is the
+    recommended endpoint's own probe result (None in discover), so a reader of the report
+    sees the probe and login outcome without looking the endpoint up among the candidates.
     """
 
     candidate: Candidate
     verified: bool | None
+    probe: ProbeResult | None = None
 
 
 @dataclass(frozen=True)
 class DiscoveryResult:
-    """Everything discovery learned: ranked candidates, source outcomes, provider, findings."""
+    """Everything discovery learned: ranked candidates, source outcomes and the provider."""
 
     address: Address
     candidates: tuple[Candidate, ...]
     sources: tuple[SourceOutcome, ...]
     provider: ProviderInfo | None = None
-    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -521,6 +534,14 @@ class Report:
     sources: tuple[SourceOutcome, ...]
     findings: tuple[Finding, ...]
     probed: bool = False
+    generated_at: datetime | None = None  # UTC; set by the pipeline when the report is made
+    duration_ms: float | None = None  # wall time of the whole run
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON report (docs/json-report.md) as a dict, valid against `mailprobe schema`."""
+        from mailprobe.render.json import report_to_json
+
+        return report_to_json(self)
 
     def worst_severity(self) -> Severity | None:
         """The highest severity among the findings, or None when there are none."""

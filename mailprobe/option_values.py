@@ -11,14 +11,16 @@ from collections.abc import Iterable
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.models import ConnectTo, Nameserver, SourceId
+from mailprobe.text import ascii_int
 
 
 def _port(text: str, what: str, *, allow_empty: bool = False) -> int:
     if allow_empty and text == "":
         return 0
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    port = ascii_int(text, max_digits=5)
+    if port is None or not 1 <= port <= 65535:
         raise InvalidOptionError(f"{what}: {text!r} is not a port number (1-65535)")
-    return int(text)
+    return port
 
 
 def parse_nameserver(text: str) -> Nameserver:

@@ -7,14 +7,12 @@ turns exceptions into a short message and an exit code; `--debug` adds the trace
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.exceptions import TyperException
@@ -39,12 +37,14 @@ from mailprobe.cli.options import (
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TrustAdOpt,
     UsernameOpt,
     WeakTlsOpt,
     credentials,
     discovery_options,
     net_options,
 )
+from mailprobe.cli.stdout import GuardedStdout, OutputError, silence_stdout
 from mailprobe.errors import InvalidInputError, InvalidOptionError
 from mailprobe.exit_status import ExitStatus, exit_status_for
 from mailprobe.models import (
@@ -60,9 +60,6 @@ from mailprobe.models import (
 )
 from mailprobe.option_values import parse_host_port
 from mailprobe.version import __version__
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 
@@ -169,6 +166,7 @@ def check(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -200,6 +198,7 @@ def check(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -251,6 +250,7 @@ def discover(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -276,6 +276,7 @@ def discover(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -324,6 +325,7 @@ def probe(
     json_out: JsonOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     login: LoginOpt = False,
@@ -354,7 +356,9 @@ def probe(
     if login and not username:
         raise InvalidOptionError("--login with probe needs --username")
     options = CheckOptions(
-        discovery=DiscoveryOptions(net=net_options(timeout, nameserver, connect_to, ca_file)),
+        discovery=DiscoveryOptions(
+            net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad)
+        ),
         credentials=credentials(
             login,
             password_stdin,
@@ -394,6 +398,7 @@ def scan(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -416,6 +421,7 @@ def scan(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -472,7 +478,16 @@ def _register_db() -> None:
 
 _register_db()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db"}
+
+def _register_schema() -> None:
+    from mailprobe.cli.schema import schema
+
+    app.command(name="schema")(schema)
+
+
+_register_schema()
+
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -489,20 +504,35 @@ def _fail(message: str, status: ExitStatus) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line with `argv` and return the exit status (the one error boundary)."""
-    args = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    if sys.stdout is None:  # started with standard output closed (`mailprobe ... >&-`)
+        return _fail("cannot write the result: standard output is closed", ExitStatus.OUTPUT)
+    original = sys.stdout
+    sys.stdout = GuardedStdout(original)
+    try:
+        status = _run_guarded(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()
+    except OutputError as exc:
+        silence_stdout()
+        if exc.closed_by_reader:
+            return ExitStatus.PIPE_CLOSED
+        return _fail(str(exc), ExitStatus.OUTPUT)
+    if sys.stdout.__class__ is GuardedStdout:
+        sys.stdout = original
+    return status
+
+
+def _run_guarded(argv: list[str]) -> int:
+    args = _with_default_command(argv)
     try:
         result = app(args=args, prog_name="mailprobe", standalone_mode=False)
+    except OutputError:
+        raise
     except typer.Exit as exc:
         return int(exc.exit_code)
     except InvalidInputError as exc:
         return _fail(f"error: {exc}", ExitStatus.USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
-    except BrokenPipeError:
-        # The reader went away (`mailprobe ... | head`): stop quietly, as if by SIGPIPE.
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
-        return 128 + 13
     except typer.Abort:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
     except TyperException as exc:

@@ -87,6 +87,8 @@ class FindingId(StrEnum):
     DISCOVERY_UNTRUSTED_FOREIGN_HOST = "discovery.untrusted_foreign_host"
     DISCOVERY_PLAINTEXT_ONLY = "discovery.plaintext_only"
     DISCOVERY_NOT_OFFERED = "discovery.not_offered"
+    DISCOVERY_SOURCE_WARNINGS = "discovery.source_warnings"
+    DISCOVERY_TOO_MANY_SERVERS = "discovery.too_many_servers"
     PROVIDER_BROKEN = "provider.broken"
     PROVIDER_PREPARATION = "provider.preparation"
     PROVIDER_HINT = "provider.hint"
@@ -556,6 +558,22 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "DNS says a service is deliberately not offered (SRV target '.')",
             "{domain} states in DNS ({origin}) that {service} with {mode} is not offered.",
             "{why}",
+        ),
+        FindingId.DISCOVERY_SOURCE_WARNINGS: Rule(
+            _W,
+            "a source read settings with problems it could work around (a skipped server "
+            "section, an unusable value)",
+            "{source} has {count} problem(s): {problems}.",
+            "mailprobe used what it could read. Mail apps may be less forgiving: whoever "
+            "publishes it (for the domain's own autoconfig file, the domain's administrator) "
+            "should correct the entries named here.",
+        ),
+        FindingId.DISCOVERY_TOO_MANY_SERVERS: Rule(
+            _W,
+            "a source named more server settings than mailprobe takes from one source",
+            "{source} named {total} server settings; only the first {kept} were kept.",
+            "No real provider needs that many. The list is probably broken or hostile; its "
+            "publisher should trim it to the servers mail apps should use.",
         ),
         FindingId.PROVIDER_BROKEN: Rule(
             _E,

@@ -41,6 +41,7 @@ from mailprobe.net.failures import (
 )
 from mailprobe.net.ipaddr import is_ip_literal
 from mailprobe.net.tlsctx import strict_context
+from mailprobe.text import ascii_int
 from mailprobe.version import __version__
 
 #: Largest response body accepted, in bytes (after content decoding).
@@ -315,8 +316,8 @@ class HttpFetcher:
             progress.content_type = _media_type(response.headers)
             if response.status_code in _REDIRECT_CODES:
                 return _Hop(response.status_code, response.headers, b"")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_BODY:
+            declared = ascii_int(response.headers.get("content-length", ""))
+            if declared is not None and declared > MAX_BODY:
                 raise ProtocolViolation(_TOO_LARGE)
             chunks: list[bytes] = []
             size = 0

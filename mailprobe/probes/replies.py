@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from mailprobe.models import Protocol
 from mailprobe.net.failures import ProtocolViolation
+from mailprobe.text import ascii_int
 
 #: Longest excerpt of server text quoted in a reason or kept as a banner.
 MAX_EXCERPT = 300
@@ -313,6 +314,6 @@ def parse_ehlo(reply: SmtpReply) -> EhloInfo:
             for mech in params:
                 if mech.upper() not in auth:
                     auth.append(mech.upper())
-        elif name == "SIZE" and params and params[0].isdigit():
-            size = int(params[0])
+        elif name == "SIZE" and params and (declared := ascii_int(params[0])) is not None:
+            size = declared
     return EhloInfo(keywords, starttls, tuple(auth), size)

@@ -82,6 +82,10 @@ class ConfigFetch:
         return f"{self.url}: {self.summary}"
 
 
+#: Bodies larger than this are parsed in a worker thread instead of on the event loop.
+PARSE_IN_THREAD_BYTES = 64 * 1024
+
+
 def request_timeout(options: DiscoveryOptions) -> float:
     """The time one fetch may take under `options` (a share of the overall deadline)."""
     return max(0.05, options.net.timeout * FETCH_SHARE)
@@ -106,6 +110,10 @@ async def fetch_config(
 ) -> ConfigFetch:
     """GET `url` and parse it as config-v1.1; never raises for network or content trouble."""
     result = await http.get(url, timeout=timeout, allow_http=allow_http)
+    if len(result.body) > PARSE_IN_THREAD_BYTES:
+        # Parsing up to 1 MiB takes tens of milliseconds: keep the event loop (and with it
+        # the deadline and the other sources) running meanwhile.
+        return await asyncio.to_thread(interpret, result, address)
     return interpret(result, address)
 
 
@@ -271,6 +279,12 @@ def outcome_for(
         detail=detail,
         candidates=candidates if status is SourceStatus.FOUND else (),
         provider=provider or first_provider(fetches),
+        warnings=tuple(
+            f"{f.url}: {warning}"
+            for f in fetches
+            if f.config is not None
+            for warning in f.config.warnings
+        ),
     )
 
 

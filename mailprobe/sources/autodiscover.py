@@ -192,4 +192,10 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         elapsed_ms=0.0,
         detail="; ".join(lines),
         candidates=candidates if status is SourceStatus.FOUND else (),
+        warnings=tuple(
+            f"{a.result.final_url}: {warning}"
+            for a in pox
+            if a.response is not None
+            for warning in a.response.warnings
+        ),
     )

@@ -58,7 +58,8 @@ class SourceContext:
         if self._dns is None:
             from mailprobe.net.dns import DnsClient
 
-            self._dns = DnsClient(self.options.net.nameservers, timeout=self.options.net.timeout)
+            net = self.options.net
+            self._dns = DnsClient(net.nameservers, timeout=net.timeout, trust_ad=net.trust_ad)
         return self._dns
 
     @property

@@ -99,6 +99,10 @@ def selection_order(records: Iterable[SRV]) -> list[SRV]:
     return [r for r in chosen if isinstance(r, SRV)]
 
 
+#: Most targets taken from one SRV name; a real service has one or a few.
+MAX_TARGETS_PER_NAME = 8
+
+
 def _host(record: SRV) -> str:
     target: dns.name.Name = record.target
     return target.to_text(omit_final_dot=True).lower()
@@ -122,7 +126,14 @@ def _read(service: SrvService, origin: str, answer: DnsAnswer, username: str) ->
     notes: list[str] = []
     candidates: list[Candidate] = []
     provenance = Provenance(SOURCE, origin, trusted=answer.authenticated)
-    for record in report_order(real):
+    ordered = report_order(real)
+    if len(ordered) > MAX_TARGETS_PER_NAME:
+        notes.append(
+            f"{origin}: {len(ordered) - MAX_TARGETS_PER_NAME} more target(s) ignored "
+            f"(mailprobe takes the first {MAX_TARGETS_PER_NAME} in RFC 2782 order)"
+        )
+        ordered = ordered[:MAX_TARGETS_PER_NAME]
+    for record in ordered:
         if record.port == 0:
             notes.append(f"{origin}: ignored {_host(record)} with port 0")
             continue
