@@ -193,6 +193,23 @@ EXTRA_MX: dict[str, list[str]] = {
     "cock-li": ["cock.li"],
 }
 
+#: Endpoints a provider documents beyond what the references list ("protocol host port
+#: security"), added after the entry's other servers of that protocol, in the provider's
+#: order. Username and auth follow the entry's existing server of the same protocol.
+EXTRA_SERVERS: dict[str, list[str]] = {
+    "one.com": ["smtp send.one.com 587 starttls"],
+    "ovh": ["smtp ssl0.ovh.net 587 starttls"],
+    "hostinger": ["smtp smtp.hostinger.com 587 starttls"],
+    "godaddy": ["smtp smtpout.secureserver.net 587 starttls"],
+    "rackspace": ["smtp secure.emailsrvr.com 587 starttls"],
+    "purelymail": ["smtp smtp.purelymail.com 587 starttls"],
+    "hetzner.de": ["smtp mail.your-server.de 587 starttls"],
+    "disroot": ["smtp disroot.org 465 tls"],
+    "riseup.net": ["smtp mail.riseup.net 587 starttls"],
+    "free": ["smtp smtp.free.fr 587 starttls"],
+    "titan": ["smtp smtp.titan.email 587 starttls"],
+}
+
 #: Deliberate differences from a reference recorded on existing entries.
 EXTRA_OVERRIDES: dict[str, list[dict[str, str]]] = {
     "yahoo": [
@@ -649,6 +666,31 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def add_servers(servers: list[dict[str, Any]], specs: list[str]) -> list[dict[str, Any]]:
+    """`servers` with each spec inserted after the last server of its protocol (once)."""
+    out = list(servers)
+    for spec in specs:
+        protocol, host, port, security = spec.split()
+        if any(
+            (s["protocol"], s["host"], s["port"], s["security"])
+            == (protocol, host, int(port), security)
+            for s in out
+        ):
+            continue
+        same = [i for i, s in enumerate(out) if s["protocol"] == protocol]
+        model = out[same[-1]] if same else {}
+        entry = {
+            "protocol": protocol,
+            "host": host,
+            "port": int(port),
+            "security": security,
+            "username": model.get("username", "%EMAILADDRESS%"),
+            "auth": list(model.get("auth", ["password-cleartext"])),
+        }
+        out.insert(same[-1] + 1 if same else len(out), entry)
+    return out
+
+
 def apply_successor(data: dict[str, Any], successor: str, hint: str) -> dict[str, Any]:
     """Point a legacy entry at its successor; its own reference servers become overrides."""
     overrides = list(data.get("overrides", []))
@@ -713,6 +755,8 @@ def main(argv: list[str] | None = None) -> int:
     for pid, extra in EXTRA_DOMAINS.items():
         data = tables[pid]
         data["domains"] = list(dict.fromkeys([*data["domains"], *extra]))
+    for pid, specs in EXTRA_SERVERS.items():
+        tables[pid]["servers"] = add_servers(tables[pid].get("servers", []), specs)
     for pid, patterns in EXTRA_MX.items():
         data = tables[pid]
         data["mx_patterns"] = list(dict.fromkeys([*data.get("mx_patterns", []), *patterns]))
