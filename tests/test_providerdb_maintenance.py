@@ -373,3 +373,42 @@ def test_diff_ispdb_refuses_a_folder_without_files(tmp_path: Path) -> None:
     result = runner.invoke(db_app, ["diff-ispdb", str(tmp_path)])
     assert result.exit_code == 2
     assert "no ISPDB files" in result.stderr
+
+
+def test_export_of_a_legacy_entry_publishes_the_successors_servers() -> None:
+    result = runner.invoke(db_app, ["export", "verizon"])
+    assert result.exit_code == 0, result.stderr
+    assert "<domain>verizon.net</domain>" in result.stdout
+    assert "<hostname>imap.aol.com</hostname>" in result.stdout
+
+
+def test_the_curation_tool_reproduces_the_shipped_files(tmp_path: Path) -> None:
+    import importlib.util
+    import sys
+
+    from mailprobe.providers import bundled_path
+
+    copy = tmp_path / "provider_db"
+    copy.mkdir()
+    for path in bundled_path().glob("*.toml"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "mailprobe_tools_curate", REPO / "tools" / "curate_providers.py"
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+        assert module.main(["--out", str(copy)]) == 0
+    finally:
+        sys.path.remove(str(REPO / "tools"))
+        sys.modules.pop("mailprobe_tools_curate", None)
+    changed = [
+        p.name
+        for p in bundled_path().glob("*.toml")
+        if (copy / p.name).read_bytes() != p.read_bytes()
+    ]
+    assert changed == []

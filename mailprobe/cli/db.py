@@ -129,12 +129,11 @@ def _render_show(provider: Provider) -> str:
     checked = provider.checked.isoformat() if provider.checked else "never"
     lines.append(f"checked:      {checked}")
     lines.append(f"facts from:   {', '.join(provider.sources)}")
-    servers = provider.servers
+    servers = _db().effective(provider).servers
     if provider.successor:
         heir = _db().get(provider.successor)
         heir_name = f"{heir.name} ({heir.id})" if heir else provider.successor
         lines.append(f"successor:    {heir_name}: its servers apply to these domains")
-        servers = heir.servers if heir is not None and not servers else servers
     if servers:
         rows = [
             (s.protocol, s.host, s.port, s.security, s.username or "-", ", ".join(s.auth))
@@ -263,7 +262,7 @@ def export(
     ] = None,
 ) -> None:
     """Write one provider as Thunderbird autoconfig XML (config-v1.1) on stdout."""
-    provider = _provider(provider_id)
+    provider = _db().effective(_provider(provider_id))
     domains = tuple(d.strip().lower().rstrip(".") for d in domain) if domain else None
     typer.echo(export_autoconfig(provider, domains), nl=False)
 

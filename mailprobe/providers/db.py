@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mailprobe.errors import ProviderDbError
@@ -241,6 +241,15 @@ class ProviderDb:
             if "." not in rest:
                 return None
             rest = rest.split(".", 1)[1]
+
+    def effective(self, provider: Provider) -> Provider:
+        """`provider` with its successor's servers when it names one and lists none."""
+        if provider.servers or provider.successor is None:
+            return provider
+        heir = self.get(provider.successor)
+        if heir is None:
+            return provider
+        return replace(provider, servers=heir.servers, oauth2=provider.oauth2 or heir.oauth2)
 
     def get(self, provider_id: str) -> Provider | None:
         """The provider with this id, or None."""

@@ -265,13 +265,6 @@ def _override(provider: Provider, subject: str) -> str | None:
     return None
 
 
-def _servers_of(db: ProviderDb, provider: Provider) -> tuple[ServerEntry, ...]:
-    if provider.servers or provider.successor is None:
-        return provider.servers
-    heir = db.get(provider.successor)
-    return heir.servers if heir is not None else ()
-
-
 def ispdb_files(folder: Path) -> list[Path]:
     """The config files of an ISPDB checkout (`ispdb/` inside it, or the folder itself)."""
     inner = folder / "ispdb"
@@ -309,7 +302,7 @@ def diff_file(db: ProviderDb, path: Path) -> list[Difference]:
             out.append(
                 Difference(name, "domain-elsewhere", f"{domain} -> {provider.id}", main.id, reason)
             )
-    ours = {_label(s) for s in _servers_of(db, main)}
+    ours = {_label(s) for s in db.effective(main).servers}
     theirs = [_label(_entry(s)) for s in parsed.settings]
     for subject in theirs:
         if subject not in ours:

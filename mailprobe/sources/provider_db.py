@@ -22,10 +22,7 @@ SOURCE = SourceId.PROVIDER_DB
 
 def _settings(ctx: SourceContext, provider: Provider) -> tuple[ServerSetting, ...]:
     """The provider's servers; a legacy entry without servers uses its successor's."""
-    if provider.servers or provider.successor is None:
-        return provider.settings_for(ctx.address)
-    heir = ctx.providers.get(provider.successor)
-    return heir.settings_for(ctx.address) if heir is not None else ()
+    return ctx.providers.effective(provider).settings_for(ctx.address)
 
 
 def _served_by(ctx: SourceContext, provider: Provider) -> str:
