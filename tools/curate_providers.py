@@ -148,6 +148,8 @@ EXTRA_DOMAINS: dict[str, list[str]] = {
     "au-kddi": ["ezweb.ne.jp"],
     "yahoo-japan": ["ymail.ne.jp"],
     "disroot": ["getgoogleoff.me"],
+    "windstream": ["alltel.net"],
+    "frontier": ["citlink.net", "czn.net", "epix.net", "newnorth.net"],
 }
 
 #: Host suffixes of the mail exchangers a provider publishes for its domains.
