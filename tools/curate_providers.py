@@ -628,6 +628,15 @@ NEW_PROVIDERS: list[New] = [
         website="https://www.iinet.net.au/",
     ),
     New(
+        "internode",
+        "Internode",
+        ["internode.on.net"],
+        "imap mail.internode.on.net 993 tls; pop3 mail.internode.on.net 995 tls; "
+        "smtp mail.internode.on.net 465 tls",
+        "https://www.internode.on.net/support/",
+        website="https://www.internode.on.net/",
+    ),
+    New(
         "tpg",
         "TPG",
         ["tpg.com.au"],
