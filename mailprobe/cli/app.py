@@ -37,6 +37,7 @@ from mailprobe.cli.options import (
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TranscriptOpt,
     TrustAdOpt,
     UsernameOpt,
     WeakTlsOpt,
@@ -179,6 +180,7 @@ def check(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
@@ -226,6 +228,7 @@ def check(
             allow_plaintext_login=allow_plaintext_login,
             sender_check=sender_check,
             check_weak_tls=weak_tls,
+            transcript=transcript,
         )
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
@@ -334,6 +337,7 @@ def probe(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
     quiet: QuietOpt = False,
@@ -370,6 +374,7 @@ def probe(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
         check_weak_tls=weak_tls,
+        transcript=transcript,
     )
     progress = _progress(quiet, json_out)
     report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))

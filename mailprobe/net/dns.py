@@ -24,7 +24,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.resolver
 
-from mailprobe.models import Nameserver
+from mailprobe.models import Cause, Nameserver
 from mailprobe.net.ipaddr import is_ip_literal
 
 
@@ -42,6 +42,20 @@ class DnsStatus(StrEnum):
     def is_answer(self) -> bool:
         """True for a real answer (records, NXDOMAIN or no data), False for lookup errors."""
         return self in (DnsStatus.OK, DnsStatus.NXDOMAIN, DnsStatus.NODATA)
+
+    @property
+    def cause(self) -> Cause | None:
+        """The failure cause when no address or record came back (None for OK)."""
+        return _DNS_CAUSE.get(self)
+
+
+_DNS_CAUSE = {
+    DnsStatus.NXDOMAIN: Cause.NO_SUCH_HOST,
+    DnsStatus.NODATA: Cause.NO_SUCH_HOST,
+    DnsStatus.SERVFAIL: Cause.DNS_FAILED,
+    DnsStatus.ERROR: Cause.DNS_FAILED,
+    DnsStatus.TIMEOUT: Cause.DNS_TIMEOUT,
+}
 
 
 @dataclass(frozen=True)

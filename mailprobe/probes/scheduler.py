@@ -29,6 +29,7 @@ from mailprobe.models import (
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.probes import Credentials
+    from mailprobe.redact import Redactor
 
 log = logging.getLogger("mailprobe.probes.scheduler")
 
@@ -45,6 +46,8 @@ class CheckOptions:
     allow_plaintext_login: bool = False
     sender_check: bool = False
     check_weak_tls: bool = False
+    #: Record the protocol conversation of every probe (`ProbeResult.transcript`).
+    transcript: bool = False
 
 
 #: Called when a probe starts (candidate) and ends (candidate, result); for progress output.
@@ -83,6 +86,7 @@ class Prober:
         self._global_limit = asyncio.Semaphore(max(1, options.max_connections))
         self._host_limits: dict[str, asyncio.Semaphore] = {}
         self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Task[ProbeResult]] = {}
+        self._redactor: Redactor | None = None
 
     def start(self, candidate: Candidate) -> None:
         """Start probing `candidate`'s endpoint unless a probe of it already started."""
@@ -101,6 +105,16 @@ class Prober:
             username = candidate.setting.username or self._default_username or credentials.username
             credentials = replace(credentials, username=username)
         return credentials, ""
+
+    def _scrubber(self) -> Redactor:
+        """One redactor for every probe, also those that get no password: a server may
+        print it anyway (e.g. an untrusted endpoint of a host that did get it)."""
+        if self._redactor is None:
+            from mailprobe.redact import Redactor
+
+            creds = self._options.credentials
+            self._redactor = creds.redactor() if creds is not None else Redactor()
+        return self._redactor
 
     def _sender(self, credentials: Credentials | None) -> str | None:
         if credentials is None or not self._options.sender_check:
@@ -144,6 +158,8 @@ class Prober:
                 allow_plaintext_login=self._options.allow_plaintext_login,
                 sender_check=self._sender(credentials),
                 check_weak_tls=self._options.check_weak_tls,
+                redactor=credentials.redactor() if credentials is not None else self._scrubber(),
+                transcript=self._options.transcript,
             )
         if refusal and result.login is None:
             result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))
