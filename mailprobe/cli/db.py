@@ -15,7 +15,7 @@ import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -28,7 +28,9 @@ from mailprobe.providers import (
     default_db,
     export_autoconfig,
 )
-from mailprobe.providers.maintain import Period, parse_period, stale
+
+if TYPE_CHECKING:
+    from mailprobe.providers.maintain import Period
 
 db_app = typer.Typer(
     name="db",
@@ -179,6 +181,8 @@ def show(
 def _period(text: str | None) -> Period | None:
     if text is None:
         return None
+    from mailprobe.providers.maintain import parse_period  # maintainer tools load on demand
+
     try:
         return parse_period(text)
     except ValueError as exc:
@@ -234,6 +238,8 @@ def validate(
     )
     if period is None:
         return
+    from mailprobe.providers.maintain import stale
+
     old = stale(providers, period, today)
     cutoff = period.before(today)
     for provider in old:
