@@ -412,3 +412,20 @@ def test_the_curation_tool_reproduces_the_shipped_files(tmp_path: Path) -> None:
         if (copy / p.name).read_bytes() != p.read_bytes()
     ]
     assert changed == []
+
+
+def test_the_offline_lookup_does_not_load_the_maintainer_tools() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib\n"
+        "from mailprobe.cli.app import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    run(['discover', 'you@gmail.com', '--offline', '--json'])\n"
+        "print('mailprobe.providers.maintain' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"
