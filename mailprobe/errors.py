@@ -1,4 +1,4 @@
-"""The exceptions mailprobe raises: invalid input and bugs only.
+"""The exceptions mailprobe raises on purpose: invalid input only.
 
 Expected failures (a server that refuses, a DNS timeout, a broken XML file) are data:
 statuses and reasons inside `SourceOutcome` and `ProbeResult`. Exceptions are for input
@@ -8,8 +8,8 @@ the caller must fix and for programming errors.
     ├── InvalidInputError          the caller gave something unusable (exit code 2)
     │   ├── InvalidAddressError    not a usable user@domain address
     │   ├── InvalidOptionError     an option value that cannot be parsed or makes no sense
+    │   │   └── InvalidArgumentError   a library keyword argument, named in `.argument`
     │   └── ProviderDbError        a provider database file that fails validation
-    └── InternalError              a bug: mailprobe reached a state it should never reach
 """
 
 from __future__ import annotations
@@ -35,5 +35,12 @@ class ProviderDbError(InvalidInputError):
     """A provider database file fails validation; the message names the file and field."""
 
 
-class InternalError(MailprobeError):
-    """mailprobe reached a state that is a bug, not a property of the network."""
+class InvalidArgumentError(InvalidOptionError):
+    """A keyword argument of `mailprobe.check`/`discover`/`probe` is unusable.
+
+    `argument` is the keyword's name (e.g. ``"protocol"``); the message starts with it.
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument

@@ -6,9 +6,16 @@ from enum import IntEnum
 
 from mailprobe.models import ProbeStatus, Report, Severity
 
-#: Probe statuses meaning "could not be tested from here", as opposed to a real answer.
+#: Probe statuses meaning "could not be tested from here", as opposed to a real answer
+#: (`skipped`: the deadline left no time to start the probe).
 BLOCKED_STATUSES = frozenset(
-    {ProbeStatus.REFUSED, ProbeStatus.TIMEOUT, ProbeStatus.DNS_ERROR, ProbeStatus.RATE_LIMITED}
+    {
+        ProbeStatus.REFUSED,
+        ProbeStatus.TIMEOUT,
+        ProbeStatus.DNS_ERROR,
+        ProbeStatus.RATE_LIMITED,
+        ProbeStatus.SKIPPED,
+    }
 )
 
 
@@ -26,7 +33,8 @@ class ExitStatus(IntEnum):
 
 def exit_status_for(report: Report, fail_on: Severity = Severity.ERROR) -> ExitStatus:
     """3 when no settings were found, 4 when every probe was blocked (refused, timed out,
-    DNS failure, rate-limited), 1 when a finding is at or above `fail_on`, else 0."""
+    DNS failure, rate-limited, skipped for lack of time), 1 when a finding is at or above
+    `fail_on`, else 0."""
     if not report.candidates:
         return ExitStatus.NOT_FOUND
     probes = [pc.probe for pc in report.candidates if pc.probe is not None]

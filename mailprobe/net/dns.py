@@ -23,7 +23,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.resolver
 
-from mailprobe.models import Nameserver
+from mailprobe.models import Nameserver, NetOptions
 from mailprobe.net.ipaddr import is_ip_literal
 
 
@@ -248,3 +248,16 @@ def _server_failures(exc: dns.resolver.NoNameservers) -> tuple[DnsStatus, str]:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+#: The longest one lookup may take, in every command; the run's deadline may cut it shorter.
+LOOKUP_TIMEOUT = 5.0
+
+
+def client_for(net: NetOptions) -> DnsClient:
+    """The DNS client of one run, by one rule for `discover`, `check` and `probe` alike.
+
+    Lookups go to `net.nameservers` (else the system's resolver); each may take at most
+    `LOOKUP_TIMEOUT` seconds and never more than the run's whole `net.timeout`.
+    """
+    return DnsClient(net.nameservers, timeout=min(LOOKUP_TIMEOUT, net.timeout))

@@ -55,9 +55,9 @@ class SourceContext:
     def dns(self) -> DnsClient:
         """The run's DNS client, aimed at `--nameserver` when given."""
         if self._dns is None:
-            from mailprobe.net.dns import DnsClient
+            from mailprobe.net.dns import client_for
 
-            self._dns = DnsClient(self.options.net.nameservers, timeout=self.options.net.timeout)
+            self._dns = client_for(self.options.net)
         return self._dns
 
     @property
