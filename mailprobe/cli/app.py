@@ -6,18 +6,20 @@ turns exceptions into a short message and an exit code; `--debug` adds the trace
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
+import copy
 import os
 import sys
+import time
 import traceback
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.main
 from typer.exceptions import TyperException
+from typer.models import CommandInfo
 
 from mailprobe.cli.options import (
     AllowHttpOpt,
@@ -47,22 +49,12 @@ from mailprobe.cli.options import (
 )
 from mailprobe.errors import InvalidInputError, InvalidOptionError
 from mailprobe.exit_status import ExitStatus, exit_status_for
-from mailprobe.models import (
-    DEFAULT_ISPDB_URL,
-    Candidate,
-    DiscoveryOptions,
-    ProbeResult,
-    Protocol,
-    Report,
-    Security,
-    Severity,
-    SourceOutcome,
-)
-from mailprobe.option_values import parse_host_port
+from mailprobe.models import DEFAULT_ISPDB_URL, DiscoveryOptions, Protocol, Security, Severity
+from mailprobe.option_values import check_timeout, parse_host_port
 from mailprobe.version import __version__
 
 if TYPE_CHECKING:
-    pass
+    from mailprobe.models import Candidate, ProbeResult, Report, SourceOutcome
 
 T = TypeVar("T")
 
@@ -84,6 +76,8 @@ app = typer.Typer(
 )
 
 _state: dict[str, bool] = {"debug": False}
+#: When this run began (`time.monotonic()`): `--timeout` counts from here, start-up included.
+_started: list[float] = [0.0]
 
 # --------------------------------------------------------------------------- progress
 
@@ -131,12 +125,22 @@ def _emit(report: Report, json_out: bool, brief: bool) -> None:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    from mailprobe.api import run_sync
+
+    return run_sync(lambda: coro)
+
+
+def _time_left(timeout: float) -> float:
+    """`--timeout` less what start-up already used: the deadline is the whole process's."""
+    spent = time.monotonic() - _started[0]
+    return max(check_timeout(timeout) - spent, 0.001)
 
 
 def _setup_logging(debug: bool) -> None:
     _state["debug"] = debug
     if debug:
+        import logging
+
         logging.basicConfig(
             level=logging.DEBUG,
             stream=sys.stderr,
@@ -193,12 +197,12 @@ def check(
     """
     _setup_logging(debug)
     from mailprobe.address import parse_address
-    from mailprobe.pipeline import CheckOptions, run_check, run_discover
+    from mailprobe.pipeline import CheckOptions, run_check, run_discover_offline
 
     parsed = parse_address(address)
     discovery = discovery_options(
         offline=offline,
-        timeout=timeout,
+        timeout=_time_left(timeout),
         nameserver=nameserver,
         connect_to=connect_to,
         ca_file=ca_file,
@@ -211,7 +215,7 @@ def check(
     if offline:
         if login:
             raise InvalidOptionError("--login needs the network; drop --offline")
-        report = _run(run_discover(parsed, discovery, on_outcome=progress.source))
+        report = run_discover_offline(parsed, discovery, on_outcome=progress.source)
     else:
         options = CheckOptions(
             discovery=discovery,
@@ -269,12 +273,12 @@ def discover(
     """
     _setup_logging(debug)
     from mailprobe.address import parse_address
-    from mailprobe.pipeline import run_discover
+    from mailprobe.pipeline import run_discover, run_discover_offline
 
     parsed = parse_address(address)
     options = discovery_options(
         offline=offline,
-        timeout=timeout,
+        timeout=_time_left(timeout),
         nameserver=nameserver,
         connect_to=connect_to,
         ca_file=ca_file,
@@ -284,7 +288,10 @@ def discover(
         sources=sources,
     )
     progress = _progress(quiet, json_out)
-    report = _run(run_discover(parsed, options, on_outcome=progress.source))
+    if offline:  # nothing to wait for: no event loop either
+        report = run_discover_offline(parsed, options, on_outcome=progress.source)
+    else:
+        report = _run(run_discover(parsed, options, on_outcome=progress.source))
     _emit(report, json_out, brief)
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
@@ -354,7 +361,9 @@ def probe(
     if login and not username:
         raise InvalidOptionError("--login with probe needs --username")
     options = CheckOptions(
-        discovery=DiscoveryOptions(net=net_options(timeout, nameserver, connect_to, ca_file)),
+        discovery=DiscoveryOptions(
+            net=net_options(_time_left(timeout), nameserver, connect_to, ca_file)
+        ),
         credentials=credentials(
             login,
             password_stdin,
@@ -470,9 +479,44 @@ def _register_db() -> None:
     app.add_typer(db_app, name="db", help="Inspect, validate and export the provider database.")
 
 
-_register_db()
+#: Command groups living in their own modules, registered only when the command line
+#: needs them (a lookup never imports the `db` commands). Name -> registration function.
+_GROUPS: dict[str, Callable[[], None]] = {"db": _register_db}
+_registered: set[str] = set()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db"}
+_COMMANDS = {"check", "discover", "probe", "scan", *_GROUPS}
+
+
+def _register_groups() -> None:
+    for name, register in _GROUPS.items():
+        if name not in _registered:
+            _registered.add(name)
+            register()
+
+
+def _command_name(info: CommandInfo) -> str:
+    if info.name:
+        return info.name
+    assert info.callback is not None
+    return typer.main.get_command_name(info.callback.__name__)
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command `args` runs, or the full tree when that is needed.
+
+    typer converts every registered command and its options into click objects on each
+    call; building the one command being run saves most of that start-up time. Help,
+    `--version`, groups and unknown commands get the full tree.
+    """
+    name = args[0] if args else ""
+    chosen = [c for c in app.registered_commands if _command_name(c) == name]
+    if len(chosen) != 1 or name in _GROUPS:
+        _register_groups()
+        return app
+    narrow = copy.copy(app)
+    narrow.registered_commands = chosen
+    narrow.registered_groups = []
+    return narrow
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -487,11 +531,16 @@ def _fail(message: str, status: ExitStatus) -> int:
     return int(status)
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run the command line with `argv` and return the exit status (the one error boundary)."""
+def run(argv: list[str] | None = None, *, started: float | None = None) -> int:
+    """Run the command line with `argv` and return the exit status (the one error boundary).
+
+    `started` (a `time.monotonic()` value, default now) is when the run began: `--timeout`
+    counts from there.
+    """
+    _started[0] = time.monotonic() if started is None else started
     args = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     try:
-        result = app(args=args, prog_name="mailprobe", standalone_mode=False)
+        result = _app_for(args)(args=args, prog_name="mailprobe", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except InvalidInputError as exc:
@@ -529,9 +578,12 @@ def run(argv: list[str] | None = None) -> int:
 _UNUSED_OPTIONAL_IMPORTS = ("httpx._main", "trio")
 
 
-def main() -> None:
+def main(started: float | None = None) -> None:
     """Console-script entry point (the process is ours, so unused optional imports are
-    blocked here rather than in the library, where they might be someone else's)."""
+    blocked here rather than in the library, where they might be someone else's).
+
+    `started` is when the process reached mailprobe (see `mailprobe.cli`).
+    """
     for name in _UNUSED_OPTIONAL_IMPORTS:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
-    sys.exit(run())
+    sys.exit(run(started=started))

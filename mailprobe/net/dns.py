@@ -13,18 +13,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-
-import dns.asyncresolver
-import dns.exception
-import dns.flags
-import dns.message
-import dns.nameserver
-import dns.rdata
-import dns.rdatatype
-import dns.resolver
+from typing import TYPE_CHECKING
 
 from mailprobe.models import Nameserver, NetOptions
 from mailprobe.net.ipaddr import is_ip_literal
+
+if TYPE_CHECKING:
+    # dnspython loads on the first lookup: a probe aimed at an address (--connect-to)
+    # never pays for it.
+    import dns.asyncresolver
+    import dns.rdata
+    import dns.resolver
 
 
 class DnsStatus(StrEnum):
@@ -85,6 +84,10 @@ class DnsClient:
         return self._nameservers
 
     def _get_resolver(self) -> dns.asyncresolver.Resolver:
+        import dns.asyncresolver
+        import dns.flags
+        import dns.nameserver
+
         if self._resolver is None:
             if self._nameservers:
                 resolver = dns.asyncresolver.Resolver(configure=False)
@@ -112,6 +115,10 @@ class DnsClient:
         return await asyncio.shield(task)
 
     async def _query(self, name: str, rdtype: str) -> DnsAnswer:
+        import dns.exception
+        import dns.flags
+        import dns.resolver
+
         start = time.perf_counter()
 
         def elapsed() -> float:
@@ -217,6 +224,9 @@ def _server_failures(exc: dns.resolver.NoNameservers) -> tuple[DnsStatus, str]:
     SERVFAIL from any server makes the status SERVFAIL; a refusal, a malformed or
     truncated answer is an ERROR naming what the server did.
     """
+    import dns.exception
+    import dns.message
+
     errors = exc.kwargs.get("errors") or []
     reasons: list[str] = []
     servfail = False
