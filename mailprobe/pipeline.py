@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 #: Share of the deadline discovery may use in `check`, so probes keep time of their own.
 DISCOVERY_SHARE = 0.5
 
+#: Seconds past `timeout` a run may take to stop what still runs, diagnose and build the
+#: report. Nothing starts after the deadline, so wall time stays within timeout + this.
+DEADLINE_MARGIN = 0.3
+
 
 def _report(
     discovery: DiscoveryResult,
@@ -287,6 +291,7 @@ async def run_probe(
 
 
 __all__ = [
+    "DEADLINE_MARGIN",
     "CheckOptions",
     "infer_protocol",
     "recommend",
