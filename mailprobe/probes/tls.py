@@ -183,6 +183,38 @@ def _rfc4514(name: Any) -> str | None:
     return ",".join(reversed(rdns))
 
 
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+
+
+def _openssl_time(text: str) -> dt.datetime | None:
+    """`"Dec  1 06:27:19 2027 GMT"` (how `ssl` prints certificate times) as UTC.
+
+    Parsed by hand: `ssl.cert_time_to_seconds` goes through `time.strptime`, whose
+    first use compiles a dozen regular expressions.
+    """
+    parts = text.split()
+    if len(parts) != 5 or parts[4] != "GMT" or parts[0] not in _MONTHS:
+        return None
+    clock = parts[2].split(":")
+    try:
+        return dt.datetime(
+            int(parts[3]),
+            _MONTHS[parts[0]],
+            int(parts[1]),
+            int(clock[0]),
+            int(clock[1]),
+            int(clock[2]),
+            tzinfo=dt.UTC,
+        )
+    except (ValueError, IndexError):
+        return None
+
+
 def cert_info_from_ssl(decoded: dict[str, Any], now: dt.datetime | None = None) -> CertInfo | None:
     """Describe a certificate from `SSLObject.getpeercert()` (verified sessions only).
 
@@ -210,11 +242,9 @@ def cert_info_from_ssl(decoded: dict[str, Any], now: dt.datetime | None = None) 
                 addresses.append(str(ipaddress.ip_address(value.strip())))
             except ValueError:
                 return None
-    try:
-        seconds = ssl.cert_time_to_seconds(not_after_text)
-    except ValueError:
+    not_after = _openssl_time(not_after_text)
+    if not_after is None:
         return None
-    not_after = dt.datetime.fromtimestamp(seconds, dt.UTC)
     now = now or dt.datetime.now(dt.UTC)
     return CertInfo(
         subject=subject,
