@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from mailprobe.exit_status import ExitStatus, exit_status_for
     from mailprobe.models import (
         Candidate,
+        Cause,
         CertInfo,
-        CertProblem,
         Finding,
         LoginResult,
         LoginStatus,
@@ -84,8 +84,8 @@ _HOMES = {
     **dict.fromkeys(
         (
             "Candidate",
+            "Cause",
             "CertInfo",
-            "CertProblem",
             "Finding",
             "LoginResult",
             "LoginStatus",
@@ -129,8 +129,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Candidate",
+    "Cause",
     "CertInfo",
-    "CertProblem",
     "Credentials",
     "ExitStatus",
     "Finding",

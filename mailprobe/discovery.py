@@ -91,10 +91,15 @@ async def _run_one(
         from mailprobe.net.failures import classify
 
         log.debug("source %s raised", source, exc_info=True)
+        failure = classify(exc)
         outcome = SourceOutcome(
-            source, SourceStatus.ERROR, 0.0, f"internal error: {classify(exc).reason}"
+            source,
+            SourceStatus.ERROR,
+            0.0,
+            f"internal error: {failure.reason}",
+            cause=failure.cause,
         )
-    outcome = replace(outcome, elapsed_ms=_elapsed_ms(start))
+    outcome = _capped(replace(outcome, elapsed_ms=_elapsed_ms(start)))
     log.debug(
         "source %s: %s in %.0f ms, %d candidate(s): %s",
         source,
@@ -106,6 +111,28 @@ async def _run_one(
     if on_outcome is not None:
         on_outcome(outcome)
     return outcome
+
+
+#: Most candidates kept from one source. Real sources name a few per protocol; a hostile
+#: one (SRV with a thousand targets) must not become a thousand connections.
+MAX_CANDIDATES_PER_SOURCE = 24
+
+
+def _capped(outcome: SourceOutcome) -> SourceOutcome:
+    """`outcome` with at most MAX_CANDIDATES_PER_SOURCE candidates, counting the rest."""
+    extra = len(outcome.candidates) - MAX_CANDIDATES_PER_SOURCE
+    if extra <= 0:
+        return outcome
+    return replace(
+        outcome,
+        candidates=outcome.candidates[:MAX_CANDIDATES_PER_SOURCE],
+        dropped_candidates=outcome.dropped_candidates + extra,
+        warnings=(
+            *outcome.warnings,
+            f"{extra} more server setting(s) left out: mailprobe takes at most "
+            f"{MAX_CANDIDATES_PER_SOURCE} from one source",
+        ),
+    )
 
 
 def _skip_reason(source: SourceId, options: DiscoveryOptions) -> str | None:
@@ -196,7 +223,7 @@ def merge_candidates(outcomes: Iterable[SourceOutcome]) -> tuple[Candidate, ...]
 
 
 def candidate_rank_key(candidate: Candidate) -> tuple[int, int, int, int, str, int]:
-    """The ranking of DESIGN §3: trust, source precedence, security, standard port.
+    """The ranking (docs/architecture.md): trust, source precedence, security, standard port.
 
     Host name and port close the order so equal candidates always sort the same way.
     """

@@ -1,8 +1,8 @@
-"""The exceptions mailprobe raises on purpose: invalid input only.
+"""The exceptions mailprobe raises on purpose: input the caller must fix.
 
 Expected failures (a server that refuses, a DNS timeout, a broken XML file) are data:
 statuses and reasons inside `SourceOutcome` and `ProbeResult`. Exceptions are for input
-the caller must fix and for programming errors.
+the caller must fix; a programming error surfaces as an ordinary Python exception.
 
     MailprobeError
     ├── InvalidInputError          the caller gave something unusable (exit code 2)
@@ -10,6 +10,9 @@ the caller must fix and for programming errors.
     │   ├── InvalidOptionError     an option value that cannot be parsed or makes no sense
     │   │   └── InvalidArgumentError   a library keyword argument, named in `.argument`
     │   └── ProviderDbError        a provider database file that fails validation
+
+Bugs are not wrapped in a class of their own: any other exception reaching the command line
+is reported as an internal error (exit code 70, see docs/exit-codes.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Exit statuses of DESIGN §4 and the rule that derives one from a report."""
+"""Exit statuses (docs/exit-codes.md) and the rule that derives one from a report."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ class ExitStatus(IntEnum):
     NOT_FOUND = 3
     UNTESTABLE = 4
     INTERNAL = 70
+    OUTPUT = 74  # the result could not be written (sysexits' EX_IOERR): full disk, closed stdout
     INTERRUPTED = 130
+    PIPE_CLOSED = 141  # the reader closed the pipe early (128 + SIGPIPE), as shells report it
 
 
 def exit_status_for(report: Report, fail_on: Severity = Severity.ERROR) -> ExitStatus:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 
 class Protocol(StrEnum):
@@ -76,7 +78,7 @@ class SourceId(StrEnum):
 
     @property
     def precedence(self) -> int:
-        """Lower ranks first when trust is equal (DESIGN §3 source precedence)."""
+        """Lower ranks first when trust is equal (see docs/architecture.md, ranking)."""
         return _SOURCE_PRECEDENCE[self]
 
 
@@ -160,15 +162,58 @@ class LoginStatus(StrEnum):
     ERROR = "error"
 
 
-class CertProblem(StrEnum):
-    """Why a server certificate failed verification, named for advice (see diagnose)."""
+class Cause(StrEnum):
+    """Why something failed, as observed: one vocabulary from the socket to the finding.
 
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not_yet_valid"
-    SELF_SIGNED = "self_signed"
-    WRONG_NAME = "wrong_name"
-    UNTRUSTED = "untrusted"
-    INCOMPLETE_CHAIN = "incomplete_chain"
+    Probes (`ProbeResult.cause`), their failed addresses (`FailedAttempt.cause`), the TLS
+    certificate check (`TlsInfo.cert_problem`, always a `cert_*` member) and discovery
+    sources (`SourceOutcome.cause`) all name failures with these values; diagnosis reads
+    them and never the reason text. `docs/causes.md` lists what each one means.
+    """
+
+    # name resolution
+    NO_SUCH_HOST = "no_such_host"
+    DNS_FAILED = "dns_failed"
+    DNS_TIMEOUT = "dns_timeout"
+    # the connection
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    INCOMPLETE = "incomplete"
+    RESET = "reset"
+    CLOSED = "closed"
+    RATE_LIMITED = "rate_limited"
+    # TLS
+    NOT_TLS = "not_tls"
+    HTTP_ANSWER = "http_answer"
+    NO_COMMON_TLS_VERSION = "no_common_tls_version"
+    TLS_FAILED = "tls_failed"
+    STARTTLS_NOT_OFFERED = "starttls_not_offered"
+    STARTTLS_REFUSED = "starttls_refused"
+    CERT_EXPIRED = "cert_expired"
+    CERT_NOT_YET_VALID = "cert_not_yet_valid"
+    CERT_SELF_SIGNED = "cert_self_signed"
+    CERT_WRONG_NAME = "cert_wrong_name"
+    CERT_UNTRUSTED = "cert_untrusted"
+    CERT_INCOMPLETE_CHAIN = "cert_incomplete_chain"
+    CERT_INVALID = "cert_invalid"
+    # what the server said
+    WRONG_PROTOCOL = "wrong_protocol"
+    GARBAGE = "garbage"
+    TOO_LARGE = "too_large"
+    # web sources
+    HTTP_STATUS = "http_status"
+    REDIRECT_LOOP = "redirect_loop"
+    INSECURE_HTTP = "insecure_http"
+    INVALID_URL = "invalid_url"
+    INVALID_DOCUMENT = "invalid_document"
+    # anything else (a surprise: the reason says what it was)
+    OTHER = "other"
+
+    @property
+    def is_certificate(self) -> bool:
+        """True for the certificate problems (`cert_*`)."""
+        return self.value.startswith("cert_")
 
 
 # --------------------------------------------------------------------------- addresses
@@ -231,6 +276,9 @@ class NetOptions:
     connect_to: tuple[ConnectTo, ...] = ()
     ca_file: Path | None = None
     timeout: float = 10.0
+    #: Believe the DNSSEC AD bit from a resolver that is not on this machine (loopback
+    #: resolvers are always believed); see docs/trust-model.md.
+    trust_ad: bool = False
 
     def route(self, host: str, port: int) -> tuple[str, int] | None:
         """Where `--connect-to` sends `host:port`, or None for the normal route."""
@@ -350,6 +398,12 @@ class SourceOutcome:
     candidates: tuple[Candidate, ...] = ()
     provider: ProviderInfo | None = None
     not_offered: tuple[NotOffered, ...] = ()
+    #: Problems in what the source read that did not stop it (a skipped server section,
+    #: an odd value), each prefixed with where it was read.
+    warnings: tuple[str, ...] = ()
+    #: Candidates the source named beyond the per-source cap, left out of the report.
+    dropped_candidates: int = 0
+    cause: Cause | None = None  # set when the status is error or timeout
 
 
 # --------------------------------------------------------------------------- findings
@@ -406,7 +460,7 @@ class TlsInfo:
     verified: bool
     verify_error: str | None = None
     cert: CertInfo | None = None
-    cert_problem: CertProblem | None = None
+    cert_problem: Cause | None = None  # a `cert_*` cause
 
 
 @dataclass(frozen=True)
@@ -439,14 +493,16 @@ class FailedAttempt:
     ip: str
     status: ProbeStatus
     reason: str
+    cause: Cause = Cause.OTHER
 
 
 @dataclass(frozen=True)
 class ProbeResult:
     """Everything one live handshake with one endpoint observed.
 
-    `reason` explains a non-ok status in plain words. The protocol facts (`preauth`,
-    `login_disabled`, ...) are what diagnose.py turns into findings.
+    `reason` explains a non-ok status in plain words and `cause` names it as data. The
+    protocol facts (`preauth`, `login_disabled`, ...) are what diagnosis turns into
+    findings.
     """
 
     status: ProbeStatus
@@ -470,7 +526,7 @@ class ProbeResult:
     connections: int = 1
     notes: tuple[str, ...] = ()
     failed_phase: ProbePhase | None = None
-    failure_kind: str | None = None  # a mailprobe.net.failures.FailureKind value
+    cause: Cause | None = None  # why a non-ok status happened; None when ok
     weak_tls_checked: bool = False
     weak_tls_version: str | None = None
     failed_attempts: tuple[FailedAttempt, ...] = ()
@@ -486,24 +542,27 @@ class ProbedCandidate:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """The setting mailprobe recommends for one protocol.
+    """The setting mailprobe recommends for one protocol, with how its probe ended.
 
-    `verified` is None when nothing was probed (discover), else whether a probe confirmed it.
+    `verified` is None when nothing was probed (discover); otherwise True only when the
+    probe ended `ok`, so a rejected login (`auth_failed`) is never verified. `probe` is the
+    recommended endpoint's own probe result (None in discover), so a reader of the report
+    sees the probe and login outcome without looking the endpoint up among the candidates.
     """
 
     candidate: Candidate
     verified: bool | None
+    probe: ProbeResult | None = None
 
 
 @dataclass(frozen=True)
 class DiscoveryResult:
-    """Everything discovery learned: ranked candidates, source outcomes, provider, findings."""
+    """Everything discovery learned: ranked candidates, source outcomes and the provider."""
 
     address: Address
     candidates: tuple[Candidate, ...]
     sources: tuple[SourceOutcome, ...]
     provider: ProviderInfo | None = None
-    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -518,6 +577,14 @@ class Report:
     sources: tuple[SourceOutcome, ...]
     findings: tuple[Finding, ...]
     probed: bool = False
+    generated_at: datetime | None = None  # UTC; set by the pipeline when the report is made
+    duration_ms: float | None = None  # wall time of the whole run
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON report (docs/json-report.md) as a dict, valid against `mailprobe schema`."""
+        from mailprobe.render.json import report_to_json
+
+        return report_to_json(self)
 
     def worst_severity(self) -> Severity | None:
         """The highest severity among the findings, or None when there are none."""

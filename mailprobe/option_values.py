@@ -11,14 +11,16 @@ from collections.abc import Iterable
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.models import ConnectTo, Nameserver, SourceId
+from mailprobe.text import ascii_int
 
 
 def _port(text: str, what: str, *, allow_empty: bool = False) -> int:
     if allow_empty and text == "":
         return 0
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    port = ascii_int(text, max_digits=5)
+    if port is None or not 1 <= port <= 65535:
         raise InvalidOptionError(f"{what}: {text!r} is not a port number (1-65535)")
-    return int(text)
+    return port
 
 
 def parse_nameserver(text: str) -> Nameserver:
@@ -136,3 +138,29 @@ def check_timeout(value: float) -> float:
     if not value > 0 or value > 3600:
         raise InvalidOptionError(f"--timeout {value}: expected seconds between 0 and 3600")
     return value
+
+
+def parse_base_url(text: str, option: str) -> str:
+    """An absolute `http(s)://` URL with a host and, if given, a port in 1-65535.
+
+    `option` names the option in the error (e.g. `--ispdb-url`). Only `urllib` is used, so
+    checking an option loads no network library.
+    """
+    from urllib.parse import urlsplit
+
+    problem = ""
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError when not a number or outside 0-65535
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if parts.scheme.lower() not in ("http", "https"):
+            problem = "expected an http(s):// URL"
+        elif not parts.hostname:
+            problem = "the URL has no host name"
+        elif port is not None and not 1 <= port <= 65535:
+            problem = f"port {port} is outside 1-65535"
+    if problem:
+        raise InvalidOptionError(f"{option} {text!r}: {problem}")
+    return text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mailprobe.address import parse_address
@@ -56,7 +57,9 @@ def _report(
     findings: Sequence[Finding],
     *,
     was_probed: bool,
+    started: float,
 ) -> Report:
+    """Assemble the report; `started` is the `time.monotonic()` at which the run began."""
     from mailprobe.diagnose import sort_findings
 
     recommended = {p: recommend(p, probed, was_probed=was_probed) for p in Protocol}
@@ -69,6 +72,8 @@ def _report(
         sources=discovery.sources,
         findings=sort_findings(findings),
         probed=was_probed,
+        generated_at=datetime.now(UTC),
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
     )
 
 
@@ -83,8 +88,11 @@ def recommend(
     """The setting to use for `protocol`.
 
     Without probes: the best-ranked candidate that is not a bare guess. With probes: the
-    best-ranked one that worked, preferring a verified certificate; if none worked, the
-    best-ranked candidate marked unverified.
+    best-ranked one whose server answered, preferring one that accepted the login (when a
+    login was tested), then a verified certificate; if none answered, the best-ranked
+    candidate. It is `verified` only when its probe ended `ok`: a server that rejected the
+    password proves the setting but not that the account works. The recommendation carries
+    its endpoint's probe result.
     """
     options = [pc for pc in probed if pc.candidate.protocol is protocol]
     if not options:
@@ -100,16 +108,20 @@ def recommend(
             security = pc.candidate.setting.security
             return 0 if security is not Security.PLAIN and tls is not None and tls.verified else 1
 
-        best = min(working, key=lambda pc: (cert_ok(pc), working.index(pc)))
-        return Recommendation(best.candidate, verified=True)
-    return Recommendation(options[0].candidate, verified=False)
+        def login_ok(pc: ProbedCandidate) -> int:
+            return 0 if pc.probe is not None and pc.probe.status is ProbeStatus.OK else 1
+
+        best = min(working, key=lambda pc: (login_ok(pc), cert_ok(pc), working.index(pc)))
+        verified = best.probe is not None and best.probe.status is ProbeStatus.OK
+        return Recommendation(best.candidate, verified=verified, probe=best.probe)
+    return Recommendation(options[0].candidate, verified=False, probe=options[0].probe)
 
 
-def _discovery_report(result: DiscoveryResult) -> Report:
+def _discovery_report(result: DiscoveryResult, started: float) -> Report:
     from mailprobe.diagnose import diagnose_discovery
 
     probed = [ProbedCandidate(c, None) for c in result.candidates]
-    return _report(result, probed, diagnose_discovery(result), was_probed=False)
+    return _report(result, probed, diagnose_discovery(result), was_probed=False, started=started)
 
 
 def run_discover_offline(
@@ -120,8 +132,9 @@ def run_discover_offline(
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> Report:
     """The offline discover report, computed without an event loop: nothing is contacted."""
+    started = time.monotonic()
     result = discover_offline(address, options, providers=providers, on_outcome=on_outcome)
-    return _discovery_report(result)
+    return _discovery_report(result, started)
 
 
 async def run_discover(
@@ -134,11 +147,12 @@ async def run_discover(
     """Discover only: no connection to any mail server. Probe fields stay None."""
     if options is not None and options.offline:
         return run_discover_offline(address, options, providers=providers, on_outcome=on_outcome)
+    started = time.monotonic()
     net = (options or DiscoveryOptions()).net
     result = await discover(
         address, options, providers=providers, dns=_dns_client(net), on_outcome=on_outcome
     )
-    return _discovery_report(result)
+    return _discovery_report(result, started)
 
 
 def _dns_client(net: NetOptions) -> DnsClient:
@@ -213,7 +227,7 @@ async def run_check(
         findings.extend(
             diagnose_service(protocol, [pc for pc in kept if pc.candidate.protocol is protocol])
         )
-    return _report(result, kept, findings, was_probed=True)
+    return _report(result, kept, findings, was_probed=True, started=start)
 
 
 def infer_protocol(port: int) -> Protocol | None:
@@ -273,7 +287,8 @@ async def run_probe(
         if is_ip_literal(host)
         else normalise_domain(host, allow_single_label=True)[0]
     )
-    deadline = time.monotonic() + net.timeout
+    started = time.monotonic()
+    deadline = started + net.timeout
     resolver = dns or _dns_client(net)
     candidates = user_candidates(name, port, protocol, security)
     probed = await probe_candidates(candidates, opts, resolver, deadline, on_probe)
@@ -287,7 +302,7 @@ async def run_probe(
         candidates=candidates,
         sources=(),
     )
-    return _report(pseudo, probed, findings, was_probed=True)
+    return _report(pseudo, probed, findings, was_probed=True, started=started)
 
 
 __all__ = [

@@ -29,13 +29,13 @@ async def scan_lines(
 ) -> bool:
     """Handle each non-empty, non-comment line; write one JSON object per line, in order.
 
-    Each object is the JSON report of §5 plus `input` and `exit_status` (the code the
-    single-address command would have returned); an invalid line gives `input` and
-    `error`. Returns True if any line failed or reached `fail_on`.
+    Each object is the JSON report (docs/json-report.md) plus `input` and `exit_status`
+    (the code the single-address command would have returned); an invalid line gives
+    `input`, `error` and `exit_status`. Returns True if any line failed or reached `fail_on`.
     """
     from mailprobe.pipeline import CheckOptions, run_check, run_discover
     from mailprobe.providers import default_db
-    from mailprobe.render.json import report_to_json
+    from mailprobe.render.json import scan_error_line, scan_line
 
     inputs = [line.strip() for line in lines if _wanted(line)]
     limit = asyncio.Semaphore(concurrency)
@@ -47,14 +47,12 @@ async def scan_lines(
             try:
                 address = parse_target(text)
             except InvalidInputError as exc:
-                return {"input": text, "error": str(exc), "exit_status": int(ExitStatus.USAGE)}
+                return scan_error_line(text, str(exc), int(ExitStatus.USAGE))
             if probe:
                 report = await run_check(address, check_options, providers=providers)
             else:
                 report = await run_discover(address, options, providers=providers)
-            record = {"input": text, **report_to_json(report)}
-            record["exit_status"] = int(exit_status_for(report, fail_on))
-            return record
+            return scan_line(text, report, int(exit_status_for(report, fail_on)))
 
     tasks = [asyncio.create_task(one(text)) for text in inputs]
     failed = False

@@ -112,3 +112,38 @@ def bed_dns_args(bed: BedInfo) -> list[str]:
 def bed_tls(bed: BedInfo) -> ssl.SSLContext:
     """A client TLS context that trusts only the bed's CA."""
     return ssl.create_default_context(cafile=str(bed.ca_file))
+
+
+@pytest.fixture(autouse=True)
+def _json_documents_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every report and scan line the renderer builds during a test is schema-valid.
+
+    The JSON renderer's builders are wrapped so that each document is validated against
+    the schema shipped in the package (`mailprobe schema`) as it is made; an invalid one
+    fails the test that produced it.
+    """
+    from typing import Any
+
+    import mailprobe.render.json as json_render
+    import schemacheck
+
+    report_to_json = json_render.report_to_json
+    scan_line = json_render.scan_line
+    scan_error_line = json_render.scan_error_line
+
+    def checked_report(report: Any) -> dict[str, Any]:
+        return schemacheck.valid_report(report_to_json(report))
+
+    def checked_line(text: str, report: Any, exit_status: int) -> dict[str, Any]:
+        return schemacheck.valid_scan_line(scan_line(text, report, exit_status))
+
+    def checked_error_line(text: str, error: str, exit_status: int) -> dict[str, Any]:
+        return schemacheck.valid_scan_line(scan_error_line(text, error, exit_status))
+
+    monkeypatch.setattr(json_render, "report_to_json", checked_report)
+    import mailprobe
+
+    if getattr(mailprobe, "report_to_json", None) is report_to_json:  # bound at import
+        monkeypatch.setattr(mailprobe, "report_to_json", checked_report)
+    monkeypatch.setattr(json_render, "scan_line", checked_line)
+    monkeypatch.setattr(json_render, "scan_error_line", checked_error_line)

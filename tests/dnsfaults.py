@@ -160,7 +160,8 @@ class FaultDns:
                 question.name, match.ttl, dns.rdataclass.IN, rdtype, list(match.texts)
             )
         )
-        return response.to_wire()
+        # Over TCP a message may be up to 64 KiB, whatever EDNS size the query offered.
+        return response.to_wire(max_size=65535 if transport == "tcp" else 0)
 
     @staticmethod
     def _fault(fault: Fault, response: dns.message.Message, transport: str) -> bytes | None:

@@ -22,6 +22,7 @@ from mailprobe.models import (
     Severity,
     SourceId,
 )
+from schemacheck import valid_report, valid_scan_line
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -82,7 +83,7 @@ def test_offline_json_follows_schema_1_with_null_probes(
 ) -> None:
     code, out, _err = _run(capsys, "discover", "you@gmail.com", "--offline", "--json")
     assert code == ExitStatus.OK
-    doc = json.loads(out)
+    doc = valid_report(out)
     assert doc["schema_version"] == 1
     assert doc["address"] == "you@gmail.com"
     assert doc["domain"] == "gmail.com"
@@ -93,6 +94,13 @@ def test_offline_json_follows_schema_1_with_null_probes(
     assert imap["security"] == "tls"
     assert imap["verified"] is None
     assert imap["sources"] == ["provider_db"]
+    assert imap["provenance"] == [
+        {"source": "provider_db", "origin": "provider_db:gmail", "trusted": True}
+    ]
+    assert imap["probe_status"] is None
+    assert imap["login"] is None
+    assert doc["provider"]["domains"][0] == "gmail.com"
+    assert doc["probed"] is False
     assert set(doc["recommended"]) == {"imap", "pop3", "smtp"}
     assert all(c["probe"] is None for c in doc["candidates"])
     sources = {s["source"]: s["status"] for s in doc["sources"]}
@@ -101,36 +109,41 @@ def test_offline_json_follows_schema_1_with_null_probes(
 
 
 def test_json_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
-    def strip(doc: dict[str, object]) -> dict[str, object]:
-        for s in doc["sources"]:  # type: ignore[attr-defined]
+    """Three runs (the first with cold caches) print the same report, apart from the
+    fields that measure the run itself."""
+
+    def strip(text: str) -> dict[str, object]:
+        doc = valid_report(text)
+        assert doc.pop("generated_at")
+        assert doc.pop("duration_ms") >= 0
+        for s in doc["sources"]:
             s["elapsed_ms"] = 0
         return doc
 
-    _run(capsys, "discover", "you@gmail.com", "--offline", "--json")
-    first = capsys.readouterr()
-    a = _run(capsys, "discover", "you@gmail.com", "--offline", "--json")[1]
-    b = _run(capsys, "discover", "you@gmail.com", "--offline", "--json")[1]
-    assert first is not None
-    assert strip(json.loads(a)) == strip(json.loads(b))
+    runs = [_run(capsys, "discover", "you@gmail.com", "--offline", "--json") for _ in range(3)]
+    assert [code for code, _out, _err in runs] == [ExitStatus.OK] * 3
+    first, second, third = (strip(out) for _code, out, _err in runs)
+    assert first == second == third
+    assert first["candidates"]
 
 
 def test_unknown_domain_offline_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _err = _run(capsys, "discover", "alice@unknown-domain.test", "--offline", "--json")
     assert code == ExitStatus.NOT_FOUND
-    assert json.loads(out)["candidates"] == []
+    assert valid_report(out)["candidates"] == []
 
 
 def test_bare_address_means_check(capsys: pytest.CaptureFixture[str]) -> None:
     a = _run(capsys, "you@gmail.com", "--offline", "--json")
     b = _run(capsys, "check", "you@gmail.com", "--offline", "--json")
     assert a[0] == b[0] == ExitStatus.OK
-    assert json.loads(a[1])["recommended"] == json.loads(b[1])["recommended"]
+    assert valid_report(a[1])["recommended"] == valid_report(b[1])["recommended"]
 
 
 def test_help_teaches_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _err = _run(capsys, "--help")
     assert code == 0
-    for command in ("check", "discover", "probe", "scan", "db"):
+    for command in ("check", "discover", "probe", "scan", "db", "schema"):
         assert command in out
 
 
@@ -182,7 +195,7 @@ def test_scan_offline_keeps_input_order_and_reports_bad_lines(
 
     monkeypatch.setattr("sys.stdin", io.StringIO("# list\nyahoo.com\n\nbad@@x\nyou@gmail.com\n"))
     code, out, _err = _run(capsys, "scan", "-", "--offline")
-    records = [json.loads(line) for line in out.splitlines()]
+    records = [valid_scan_line(line) for line in out.splitlines()]
     assert [r["input"] for r in records] == ["yahoo.com", "bad@@x", "you@gmail.com"]
     assert records[0]["address"] == "postmaster@yahoo.com"
     assert records[0]["recommended"]["imap"]["host"]
@@ -219,3 +232,32 @@ def test_login_without_any_password_source_is_a_usage_error(
     code, _out, err = _run(capsys, "check", "you@gmail.com", "--login", "--timeout", "1")
     assert code == ExitStatus.USAGE
     assert "MAILPROBE_PASSWORD" in err
+
+
+def test_json_report_says_when_it_was_made_and_how_long_it_took(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC)
+    code, out, _err = _run(capsys, "discover", "you@gmail.com", "--offline", "--json")
+    after = datetime.now(UTC)
+    doc = valid_report(out)
+    assert code == ExitStatus.OK
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", doc["generated_at"])
+    made = datetime.fromisoformat(doc["generated_at"])
+    assert before - timedelta(milliseconds=1) <= made <= after
+    assert 0 <= doc["duration_ms"] <= (after - before).total_seconds() * 1000 + 1
+
+
+def test_schema_command_prints_the_shipped_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    from mailprobe.render.schema import load_schema_text
+
+    code, out, err = _run(capsys, "schema")
+    assert code == ExitStatus.OK
+    assert err == ""
+    assert out == load_schema_text()
+    schema = json.loads(out)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert "ScanLine" in schema["$defs"]

@@ -21,7 +21,7 @@ VOCABULARY = {
     "reason", "port_note", "seconds", "failed", "ip", "asked", "detected", "offered",
     "size", "attach", "version", "when", "date", "days", "names", "issuer", "how",
     "detail", "tried", "why", "domain", "claims", "endpoints", "sources", "source",
-    "origin", "name", "hints", "docs",
+    "origin", "name", "hints", "docs", "count", "problems", "total", "kept",
 }  # fmt: skip
 
 ID_SHAPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
@@ -110,6 +110,6 @@ def test_sort_keeps_exact_duplicates_once() -> None:
 
 def test_public_names_are_exactly_the_documented_ones() -> None:
     public = {n for n in dir(diagnose) if not n.startswith("_")}
-    modules = {"catalogue", "connection", "discovery", "endpoint", "order", "patterns"}
-    modules |= {"service", "session", "tls", "annotations"}
+    modules = {"catalogue", "connection", "discovery", "endpoint", "order"}
+    modules |= {"service", "session", "tls", "annotations", "reference"}
     assert public - modules == set(diagnose.__all__)

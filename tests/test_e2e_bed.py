@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 
 from mailprobe.cli import run
 from mailprobe.exit_status import ExitStatus
+from schemacheck import valid_report, valid_scan_line
 from testbed.info import BedInfo
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str
     code = run(list(argv))
     out, err = capsys.readouterr()
     assert "Traceback" not in err
-    return code, json.loads(out), err
+    return code, valid_report(out), err
 
 
 def _probe_args(bed_args: list[str]) -> list[str]:
@@ -192,10 +192,14 @@ def test_login_succeeds_and_the_password_never_appears_in_any_output(
     )
     assert password not in proc.stdout
     assert password not in proc.stderr
-    doc = json.loads(proc.stdout)
+    doc = valid_report(proc.stdout)
     logins = [c["probe"]["login"] for c in doc["candidates"] if c["probe"]["login"]]
     assert logins
     assert any(login["status"] == "ok" for login in logins), logins
+    for protocol in ("imap", "pop3", "smtp"):
+        rec = doc["recommended"][protocol]
+        assert rec["login"]["status"] == "ok", (protocol, rec)
+        assert (rec["probe_status"], rec["probe_reason"], rec["verified"]) == ("ok", "", True)
     table = _cli(
         ["check", bed.user.address, "--login", *bed_args], {"MAILPROBE_PASSWORD": password}
     )
@@ -211,9 +215,49 @@ def test_wrong_password_is_classified_and_not_echoed(bed: BedInfo, bed_args: lis
     )
     assert wrong not in proc.stdout + proc.stderr
     assert proc.returncode == ExitStatus.FINDINGS
-    doc = json.loads(proc.stdout)
+    doc = valid_report(proc.stdout)
     statuses = {c["probe"]["login"]["status"] for c in doc["candidates"] if c["probe"]["login"]}
     assert "wrong_credentials" in statuses
+    # The recommendation says what happened at its own endpoint: a rejected password is
+    # not "verified", and `.recommended.imap.login.status` answers without a join.
+    for protocol in ("imap", "pop3", "smtp"):
+        rec = doc["recommended"][protocol]
+        assert rec["login"]["status"] == "wrong_credentials", (protocol, rec)
+        assert rec["probe_status"] == "auth_failed"
+        assert "wrong_credentials" in rec["probe_reason"]
+        assert rec["verified"] is False
+        same = [
+            c
+            for c in doc["candidates"]
+            if (c["protocol"], c["host"], c["port"], c["security"])
+            == (protocol, rec["host"], rec["port"], rec["security"])
+        ]
+        assert [c["probe"]["login"] for c in same] == [rec["login"]]
+
+
+def test_probe_with_a_wrong_password_is_not_verified(bed: BedInfo, bed_args: list[str]) -> None:
+    wrong = "Wr0ng-" + bed.user.password[::-1]
+    proc = _cli(
+        [
+            "probe",
+            "imap.mailprobe.test:993",
+            "--protocol",
+            "imap",
+            "--login",
+            "--username",
+            bed.user.address,
+            "--password-stdin",
+            "--json",
+            *_probe_args(bed_args),
+        ],
+        {},
+        stdin=wrong + "\n",
+    )
+    assert wrong not in proc.stdout + proc.stderr
+    rec = valid_report(proc.stdout)["recommended"]["imap"]
+    assert rec["login"]["status"] == "wrong_credentials", rec
+    assert rec["probe_status"] == "auth_failed"
+    assert rec["verified"] is False
 
 
 def test_probe_names_the_mode_a_port_really_speaks(
@@ -262,7 +306,7 @@ def test_scan_writes_one_json_line_per_input_in_order(tmp_path: Path, bed_args: 
         "# comment\nalice@mailprobe.test\nnot-an-address@\n\nispdbonly.mailprobe.test\n"
     )
     proc = _cli(["scan", str(listing), *bed_args], {})
-    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    lines = [valid_scan_line(line) for line in proc.stdout.splitlines()]
     assert [line["input"] for line in lines] == [
         "alice@mailprobe.test",
         "not-an-address@",

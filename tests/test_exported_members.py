@@ -19,8 +19,8 @@ PUBLIC = {
     "ProbedCandidate",
     "ProbeResult",
     "TlsInfo",
+    "Cause",
     "CertInfo",
-    "CertProblem",
     "Timings",
     "LoginResult",
     "LoginStatus",
@@ -125,3 +125,26 @@ def test_an_offline_lookup_loads_no_network_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["0"]
+
+
+def test_dead_code_stays_removed() -> None:
+    import dataclasses
+
+    import mailprobe.discovery
+    import mailprobe.errors
+    from mailprobe.models import DiscoveryResult
+
+    assert not hasattr(mailprobe.errors, "InternalError")
+    assert "InternalError" not in mailprobe.__all__
+    assert "findings" not in {f.name for f in dataclasses.fields(DiscoveryResult)}
+    assert not hasattr(mailprobe.discovery, "trusted_user_provenance")
+
+
+def test_every_report_offers_its_json() -> None:
+    from mailprobe.models import Report
+
+    report = Report("a@example.org", "example.org", None, {}, (), (), ())
+    doc = report.to_json()
+    assert doc["schema_version"] == 1
+    assert set(doc["recommended"]) == {"imap", "pop3", "smtp"}
+    assert doc["generated_at"] is None  # set by the pipeline, not by hand-built reports

@@ -6,9 +6,7 @@ turns exceptions into a short message and an exit code; `--debug` adds the trace
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import sys
 import time
 import traceback
@@ -41,12 +39,14 @@ from mailprobe.cli.options import (
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TrustAdOpt,
     UsernameOpt,
     WeakTlsOpt,
     credentials,
     discovery_options,
     net_options,
 )
+from mailprobe.cli.stdout import GuardedStdout, OutputError, silence_stdout
 from mailprobe.errors import InvalidInputError, InvalidOptionError
 from mailprobe.exit_status import ExitStatus, exit_status_for
 from mailprobe.models import DEFAULT_ISPDB_URL, DiscoveryOptions, Protocol, Security, Severity
@@ -173,6 +173,7 @@ def check(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -204,6 +205,7 @@ def check(
         offline=offline,
         timeout=_time_left(timeout),
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -255,6 +257,7 @@ def discover(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -280,6 +283,7 @@ def discover(
         offline=offline,
         timeout=_time_left(timeout),
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -331,6 +335,7 @@ def probe(
     json_out: JsonOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     login: LoginOpt = False,
@@ -362,7 +367,7 @@ def probe(
         raise InvalidOptionError("--login with probe needs --username")
     options = CheckOptions(
         discovery=DiscoveryOptions(
-            net=net_options(_time_left(timeout), nameserver, connect_to, ca_file)
+            net=net_options(_time_left(timeout), nameserver, connect_to, ca_file, trust_ad=trust_ad)
         ),
         credentials=credentials(
             login,
@@ -403,6 +408,7 @@ def scan(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
+    trust_ad: TrustAdOpt = False,
     connect_to: ConnectToOpt = None,
     ca_file: CaFileOpt = None,
     ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
@@ -425,6 +431,7 @@ def scan(
         offline=offline,
         timeout=timeout,
         nameserver=nameserver,
+        trust_ad=trust_ad,
         connect_to=connect_to,
         ca_file=ca_file,
         ispdb_url=ispdb_url,
@@ -479,9 +486,15 @@ def _register_db() -> None:
     app.add_typer(db_app, name="db", help="Inspect, validate and export the provider database.")
 
 
-#: Command groups living in their own modules, registered only when the command line
+def _register_schema() -> None:
+    from mailprobe.cli.schema import schema
+
+    app.command(name="schema")(schema)
+
+
+#: Commands and groups living in their own modules, registered only when the command line
 #: needs them (a lookup never imports the `db` commands). Name -> registration function.
-_GROUPS: dict[str, Callable[[], None]] = {"db": _register_db}
+_GROUPS: dict[str, Callable[[], None]] = {"db": _register_db, "schema": _register_schema}
 _registered: set[str] = set()
 
 _COMMANDS = {"check", "discover", "probe", "scan", *_GROUPS}
@@ -538,20 +551,35 @@ def run(argv: list[str] | None = None, *, started: float | None = None) -> int:
     counts from there.
     """
     _started[0] = time.monotonic() if started is None else started
-    args = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    if sys.stdout is None:  # started with standard output closed (`mailprobe ... >&-`)
+        return _fail("cannot write the result: standard output is closed", ExitStatus.OUTPUT)
+    original = sys.stdout
+    sys.stdout = GuardedStdout(original)
+    try:
+        status = _run_guarded(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()
+    except OutputError as exc:
+        silence_stdout()
+        if exc.closed_by_reader:
+            return ExitStatus.PIPE_CLOSED
+        return _fail(str(exc), ExitStatus.OUTPUT)
+    if sys.stdout.__class__ is GuardedStdout:
+        sys.stdout = original
+    return status
+
+
+def _run_guarded(argv: list[str]) -> int:
+    args = _with_default_command(argv)
     try:
         result = _app_for(args)(args=args, prog_name="mailprobe", standalone_mode=False)
+    except OutputError:
+        raise
     except typer.Exit as exc:
         return int(exc.exit_code)
     except InvalidInputError as exc:
         return _fail(f"error: {exc}", ExitStatus.USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
-    except BrokenPipeError:
-        # The reader went away (`mailprobe ... | head`): stop quietly, as if by SIGPIPE.
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
-        return 128 + 13
     except typer.Abort:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
     except TyperException as exc:

@@ -16,7 +16,13 @@ import typer
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.models import DiscoveryOptions, NetOptions, Severity
-from mailprobe.option_values import check_timeout, parse_connect_to, parse_nameserver, parse_sources
+from mailprobe.option_values import (
+    check_timeout,
+    parse_base_url,
+    parse_connect_to,
+    parse_nameserver,
+    parse_sources,
+)
 
 if TYPE_CHECKING:
     from mailprobe.probes import Credentials
@@ -36,6 +42,15 @@ NameserverOpt = Annotated[
         "--nameserver",
         metavar="IP[:PORT]",
         help="DNS server for every lookup (repeatable), e.g. 127.0.0.1:5353.",
+    ),
+]
+TrustAdOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trust-ad",
+        help="Believe DNSSEC validation (the AD bit) from a --nameserver that is not on this "
+        "machine. Only for a resolver reached over a trusted path; a resolver on loopback "
+        "is always believed.",
     ),
 ]
 ConnectToOpt = Annotated[
@@ -145,12 +160,15 @@ def net_options(
     nameserver: list[str] | None,
     connect_to: list[str] | None,
     ca_file: Path | None,
+    *,
+    trust_ad: bool = False,
 ) -> NetOptions:
     return NetOptions(
         nameservers=tuple(parse_nameserver(n) for n in nameserver or ()),
         connect_to=tuple(parse_connect_to(c) for c in connect_to or ()),
         ca_file=ca_file,
         timeout=check_timeout(timeout),
+        trust_ad=trust_ad,
     )
 
 
@@ -165,12 +183,11 @@ def discovery_options(
     allow_http: bool,
     send_address: bool,
     sources: list[str] | None,
+    trust_ad: bool = False,
 ) -> DiscoveryOptions:
-    if not ispdb_url.startswith(("https://", "http://")):
-        raise InvalidOptionError(f"--ispdb-url {ispdb_url!r}: expected an http(s):// URL")
     return DiscoveryOptions(
-        net=net_options(timeout, nameserver, connect_to, ca_file),
-        ispdb_url=ispdb_url,
+        net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad),
+        ispdb_url=parse_base_url(ispdb_url, "--ispdb-url"),
         allow_http=allow_http,
         send_address=send_address,
         offline=offline,

@@ -38,6 +38,7 @@ class FindingId(StrEnum):
     CONNECT_NO_GREETING = "connect.no_greeting"
     CONNECT_RESET = "connect.reset"
     CONNECT_STALLED = "connect.stalled"
+    CONNECT_GREETING_INCOMPLETE = "connect.greeting_incomplete"
     CONNECT_RATE_LIMITED = "connect.rate_limited"
     CONNECT_GREETING_SLOW = "connect.greeting_slow"
     DNS_NO_SUCH_HOST = "dns.no_such_host"
@@ -47,8 +48,10 @@ class FindingId(StrEnum):
     MODE_EXPECTS_TLS = "mode.expects_tls"
     MODE_EXPECTS_STARTTLS = "mode.expects_starttls"
     MODE_EXPECTS_PLAIN = "mode.expects_plain"
+    MODE_NOT_TLS = "mode.not_tls"
     PROTOCOL_WRONG_SERVICE = "protocol.wrong_service"
     PROTOCOL_UNEXPECTED = "protocol.unexpected_reply"
+    PROTOCOL_HTTP = "protocol.http_answer"
     STARTTLS_NOT_OFFERED = "starttls.not_offered"
     STARTTLS_NOT_OFFERED_RELAY = "starttls.not_offered_relay"
     SECURITY_PLAINTEXT_SETTING = "security.plaintext_setting"
@@ -61,6 +64,7 @@ class FindingId(StrEnum):
     TLS_OLD_VERSION = "tls.old_version"
     TLS_OLD_VERSION_ACCEPTED = "tls.old_version_accepted"
     TLS_HANDSHAKE_FAILED = "tls.handshake_failed"
+    TLS_HANDSHAKE_TIMEOUT = "tls.handshake_timeout"
     CERT_EXPIRED = "tls.cert.expired"
     CERT_EXPIRING = "tls.cert.expiring"
     CERT_NOT_YET_VALID = "tls.cert.not_yet_valid"
@@ -87,6 +91,8 @@ class FindingId(StrEnum):
     DISCOVERY_UNTRUSTED_FOREIGN_HOST = "discovery.untrusted_foreign_host"
     DISCOVERY_PLAINTEXT_ONLY = "discovery.plaintext_only"
     DISCOVERY_NOT_OFFERED = "discovery.not_offered"
+    DISCOVERY_SOURCE_WARNINGS = "discovery.source_warnings"
+    DISCOVERY_TOO_MANY_SERVERS = "discovery.too_many_servers"
     PROVIDER_BROKEN = "provider.broken"
     PROVIDER_PREPARATION = "provider.preparation"
     PROVIDER_HINT = "provider.hint"
@@ -160,6 +166,15 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "The server may be overloaded, or a firewall or antivirus program interferes once "
             "the conversation starts (STARTTLS is a common victim). Try again, and from "
             "another network; if you run the server, check its log for this moment.",
+        ),
+        FindingId.CONNECT_GREETING_INCOMPLETE: Rule(
+            _E,
+            "the server began its greeting but did not finish it in time",
+            "{host} port {port} ({service}, {mode}) began its greeting but never finished it: "
+            "{reason}.",
+            "The server keeps sending greeting lines without the final one, or stops in the "
+            "middle: it is broken, overloaded or not a normal {service} server. If you run "
+            "it, check its configuration and log; otherwise tell the provider.",
         ),
         FindingId.CONNECT_RATE_LIMITED: Rule(
             _W,
@@ -235,6 +250,15 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "{service} with SSL/TLS (usually {tls_port}) or STARTTLS (usually "
             "{starttls_port}).",
         ),
+        FindingId.MODE_NOT_TLS: Rule(
+            _E,
+            "the setting uses SSL/TLS, but the server answered the TLS handshake with "
+            "something that is not TLS, and what it speaks could not be learned",
+            "Port {port} on {host} does not answer with SSL/TLS ({service}, {mode}): {reason}.",
+            "Check the port and security mode in the mail app: for {service} the usual ports "
+            "are {tls_port} (SSL/TLS) and {starttls_port} (STARTTLS). mailprobe could not tell "
+            "what this port speaks instead, so it names no other mode.",
+        ),
         FindingId.PROTOCOL_WRONG_SERVICE: Rule(
             _E,
             "the server on the port speaks a different mail protocol than expected",
@@ -250,6 +274,14 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "Another kind of service may listen on this port, or a proxy or antivirus "
             "program interferes with mail traffic. Check the port number: for {service} the "
             "usual ports are {tls_port} (SSL/TLS) and {starttls_port} (STARTTLS).",
+        ),
+        FindingId.PROTOCOL_HTTP: Rule(
+            _E,
+            "the server on the port answered with HTTP: a web server, not a mail server",
+            "{host} port {port} answers with HTTP, not {service} (mode: {mode}): {reason}.",
+            "A web server (or a web proxy) listens on this port. Correct the port in the mail "
+            "app: for {service} the usual ports are {tls_port} (SSL/TLS) and {starttls_port} "
+            "(STARTTLS). If you run the server, check which service the port is forwarded to.",
         ),
         FindingId.STARTTLS_NOT_OFFERED: Rule(
             _E,
@@ -352,6 +384,15 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "The server and this computer could not agree on encryption. Check the security "
             "mode and port in the mail app. If you run the server, check its TLS "
             "configuration and certificate files.",
+        ),
+        FindingId.TLS_HANDSHAKE_TIMEOUT: Rule(
+            _E,
+            "the TCP connection was made but the TLS handshake did not complete in time",
+            "{host} port {port} ({service}, {mode}) accepted the connection but did not "
+            "complete the TLS handshake: {reason}.",
+            "The server may be overloaded, or a firewall, proxy or antivirus program holds "
+            "encrypted connections. Try again, and from another network. If you run the "
+            "server, check that TLS is configured on this port and look at its log.",
         ),
         FindingId.CERT_EXPIRED: Rule(
             _E,
@@ -556,6 +597,22 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "DNS says a service is deliberately not offered (SRV target '.')",
             "{domain} states in DNS ({origin}) that {service} with {mode} is not offered.",
             "{why}",
+        ),
+        FindingId.DISCOVERY_SOURCE_WARNINGS: Rule(
+            _W,
+            "a source read settings with problems it could work around (a skipped server "
+            "section, an unusable value)",
+            "{source} has {count} problem(s): {problems}.",
+            "mailprobe used what it could read. Mail apps may be less forgiving: whoever "
+            "publishes it (for the domain's own autoconfig file, the domain's administrator) "
+            "should correct the entries named here.",
+        ),
+        FindingId.DISCOVERY_TOO_MANY_SERVERS: Rule(
+            _W,
+            "a source named more server settings than mailprobe takes from one source",
+            "{source} named {total} server settings; only the first {kept} were kept.",
+            "No real provider needs that many. The list is probably broken or hostile; its "
+            "publisher should trim it to the servers mail apps should use.",
         ),
         FindingId.PROVIDER_BROKEN: Rule(
             _E,

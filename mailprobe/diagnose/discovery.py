@@ -231,6 +231,35 @@ def _not_offered(result: DiscoveryResult) -> list[Finding]:
     return found
 
 
+def _source_problems(result: DiscoveryResult) -> list[Finding]:
+    """Warnings a source collected while reading, and settings dropped by the per-source cap."""
+    found: list[Finding] = []
+    for outcome in result.sources:
+        name = SOURCE_NAMES[outcome.source]
+        if outcome.dropped_candidates:
+            kept = len(outcome.candidates)
+            found.append(
+                make_finding(
+                    FindingId.DISCOVERY_TOO_MANY_SERVERS,
+                    Subject(),
+                    source=name[0].upper() + name[1:],
+                    total=kept + outcome.dropped_candidates,
+                    kept=kept,
+                )
+            )
+        if outcome.warnings:
+            found.append(
+                make_finding(
+                    FindingId.DISCOVERY_SOURCE_WARNINGS,
+                    Subject(),
+                    source=name[0].upper() + name[1:],
+                    count=len(outcome.warnings),
+                    problems=listing([clip(w, 200) for w in outcome.warnings], limit=3),
+                )
+            )
+    return found
+
+
 def diagnose_discovery(result: DiscoveryResult) -> tuple[Finding, ...]:
     """Findings about discovery: nothing found, provider status and hints, trusted sources
     that disagree, untrusted hosts outside the address's domain, plaintext-only sources,
@@ -247,4 +276,5 @@ def diagnose_discovery(result: DiscoveryResult) -> tuple[Finding, ...]:
     found.extend(_foreign_hosts(result))
     found.extend(_plaintext_sources(result))
     found.extend(_not_offered(result))
+    found.extend(_source_problems(result))
     return tuple(found)

@@ -13,7 +13,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 
-from mailprobe.models import NetOptions
+from mailprobe.models import Cause, NetOptions
 from mailprobe.net.dns import DnsClient
 from mailprobe.net.failures import AttemptFailure, ConnectFailed, DnsLookupFailed, classify
 from mailprobe.net.ipaddr import is_ip_literal
@@ -92,7 +92,10 @@ async def resolve_route(
         return (target_host.strip("[]"),), target_port, None
     found = await dns.addresses(target_host)
     if not found.addresses:
-        raise DnsLookupFailed(found.detail or f"{target_host} has no address")
+        raise DnsLookupFailed(
+            found.detail or f"{target_host} has no address",
+            found.status.cause or Cause.NO_SUCH_HOST,
+        )
     return found.addresses, target_port, found.elapsed_ms
 
 

@@ -9,13 +9,14 @@ server failures are lookup errors; the two are kept apart in `DnsStatus`.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from mailprobe.models import Nameserver, NetOptions
+from mailprobe.models import Cause, Nameserver, NetOptions
 from mailprobe.net.ipaddr import is_ip_literal
 
 if TYPE_CHECKING:
@@ -40,6 +41,20 @@ class DnsStatus(StrEnum):
     def is_answer(self) -> bool:
         """True for a real answer (records, NXDOMAIN or no data), False for lookup errors."""
         return self in (DnsStatus.OK, DnsStatus.NXDOMAIN, DnsStatus.NODATA)
+
+    @property
+    def cause(self) -> Cause | None:
+        """The failure cause when no address or record came back (None for OK)."""
+        return _DNS_CAUSE.get(self)
+
+
+_DNS_CAUSE = {
+    DnsStatus.NXDOMAIN: Cause.NO_SUCH_HOST,
+    DnsStatus.NODATA: Cause.NO_SUCH_HOST,
+    DnsStatus.SERVFAIL: Cause.DNS_FAILED,
+    DnsStatus.ERROR: Cause.DNS_FAILED,
+    DnsStatus.TIMEOUT: Cause.DNS_TIMEOUT,
+}
 
 
 @dataclass(frozen=True)
@@ -72,9 +87,16 @@ class DnsClient:
     Construction does no I/O; the system resolver configuration is read on first use.
     """
 
-    def __init__(self, nameservers: Sequence[Nameserver] = (), timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        nameservers: Sequence[Nameserver] = (),
+        timeout: float = 5.0,
+        *,
+        trust_ad: bool = False,
+    ) -> None:
         self._nameservers = tuple(nameservers)
         self._timeout = timeout
+        self._trust_ad = trust_ad
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._cache: dict[tuple[str, str], asyncio.Task[DnsAnswer]] = {}
 
@@ -166,7 +188,9 @@ class DnsClient:
                 detail=f"DNS lookup of {name} {rdtype} failed: {_short(exc)}",
             )
         response = answer.response
-        authenticated = bool(response.flags & dns.flags.AD)
+        authenticated = bool(response.flags & dns.flags.AD) and ad_trusted(
+            getattr(answer, "nameserver", None), trust_ad=self._trust_ad
+        )
         records = tuple(answer.rrset) if answer.rrset is not None else ()
         if not records:
             return DnsAnswer(
@@ -212,6 +236,24 @@ class DnsClient:
             else f"{bare} has no A or AAAA records"
         )
         return HostAddresses(host, (), status, elapsed, detail)
+
+
+def ad_trusted(nameserver: str | None, *, trust_ad: bool) -> bool:
+    """Whether the AD bit in an answer from `nameserver` may be believed.
+
+    The AD bit is one unauthenticated header bit: anyone on the path between us and the
+    resolver can set it. It proves something only when that path cannot be tampered
+    with: a resolver on this machine (loopback), or one the user vouches for with
+    `--trust-ad` (as glibc's `trust-ad` resolver option does). See docs/trust-model.md.
+    """
+    if trust_ad:
+        return True
+    if nameserver is None:
+        return False
+    try:
+        return ipaddress.ip_address(nameserver.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _endpoint(ip: str, port: int) -> str:
@@ -270,4 +312,6 @@ def client_for(net: NetOptions) -> DnsClient:
     Lookups go to `net.nameservers` (else the system's resolver); each may take at most
     `LOOKUP_TIMEOUT` seconds and never more than the run's whole `net.timeout`.
     """
-    return DnsClient(net.nameservers, timeout=min(LOOKUP_TIMEOUT, net.timeout))
+    return DnsClient(
+        net.nameservers, timeout=min(LOOKUP_TIMEOUT, net.timeout), trust_ad=net.trust_ad
+    )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mailprobe.models import (
+    Cause,
     FailedAttempt,
     LoginResult,
     LoginStatus,
@@ -28,7 +29,12 @@ from mailprobe.models import (
 from mailprobe.net.connect import Connection
 from mailprobe.net.failures import Failure, ProtocolViolation
 from mailprobe.probes.login import Credentials
-from mailprobe.probes.replies import describe_foreign_greeting, excerpt, recognise_greeting
+from mailprobe.probes.replies import (
+    describe_foreign_greeting,
+    excerpt,
+    foreign_greeting_cause,
+    recognise_greeting,
+)
 from mailprobe.probes.stream import LineStream
 from mailprobe.probes.tls import chain_length, names_issuer_url, tls_info
 
@@ -103,7 +109,9 @@ class Observation:
     detected_security: Security | None = None
     notes: list[str] = field(default_factory=list)
     verdict: tuple[ProbeStatus, str] | None = None
+    verdict_cause: Cause | None = None
     failure: Failure | None = None
+    hello_answer: bytes | None = None  # what a silent plain port sent back to a ClientHello
     error: BaseException | None = None
 
     @property
@@ -115,13 +123,15 @@ class Observation:
 class ProbeStop(Exception):
     """Raised by a script for an outcome it names itself (e.g. `421` -> rate limited).
 
-    The connection is abandoned; the status and reason become the probe's verdict.
+    The connection is abandoned; the status, reason and cause become the probe's verdict
+    (without a cause, the status's usual one: see `mailprobe.probes.outcome`).
     """
 
-    def __init__(self, status: ProbeStatus, reason: str) -> None:
+    def __init__(self, status: ProbeStatus, reason: str, cause: Cause | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -129,8 +139,10 @@ class Plan:
     """How one connection attempt is made.
 
     `starttls_optional` upgrades when STARTTLS is offered and carries on in plain text
-    when not (used to learn what a port speaks). `verified` says whether `context` checks
-    the certificate; credentials are only ever given to verified plans.
+    when not (used to learn what a port speaks). `replay_hello`: when no greeting comes,
+    send a TLS ClientHello in plain text and keep the answer (`Observation.hello_answer`)
+    to learn what answered a TLS attempt with non-TLS bytes. `verified` says whether
+    `context` checks the certificate; credentials are only ever given to verified plans.
     """
 
     mode: Security
@@ -138,6 +150,7 @@ class Plan:
     verified: bool
     credentials: Credentials | None = None
     starttls_optional: bool = False
+    replay_hello: bool = False
 
 
 class Session:
@@ -211,6 +224,7 @@ class Session:
                 ProbeStatus.RATE_LIMITED,
                 "the server accepted the connection and closed it without a greeting "
                 "(typical of rate limiting or a block list)",
+                Cause.CLOSED,
             )
         line = self.redact(raw)
         detected = recognise_greeting(line)
@@ -219,13 +233,15 @@ class Session:
         if detected is None:
             raise ProtocolViolation(
                 f"expected {name} greeting but got {describe_foreign_greeting(line)}: "
-                "this port does not speak the expected protocol"
+                "this port does not speak the expected protocol",
+                foreign_greeting_cause(line),
             )
         if detected is not self.protocol:
             self.obs.banner = excerpt(line)
             raise ProtocolViolation(
                 f"expected {name} greeting but the server speaks {detected.upper()} "
-                f"({excerpt(line, 80)!r})"
+                f"({excerpt(line, 80)!r})",
+                Cause.WRONG_PROTOCOL,
             )
         return line
 
@@ -256,7 +272,9 @@ class Session:
             await self.conn.start_tls(self.plan.context, self.timeouts.tls)
         ssl_object = self.conn.ssl_object
         if ssl_object is None:
-            raise ProtocolViolation("the TLS handshake ended without a TLS session")
+            raise ProtocolViolation(
+                "the TLS handshake ended without a TLS session", Cause.TLS_FAILED
+            )
         self.obs.tls = tls_info(ssl_object, verified=self.plan.verified)
         self.obs.chain_len = chain_length(ssl_object)
         # Only the permissive connection's answer is read (to explain a failed strict one);
@@ -273,6 +291,7 @@ class Session:
         self.obs.detected_security = Security.PLAIN
         if not self.plan.starttls_optional:
             self.obs.verdict = (ProbeStatus.TLS_ERROR, why)
+            self.obs.verdict_cause = Cause.STARTTLS_NOT_OFFERED
 
     def record_capabilities(self, capabilities: tuple[str, ...]) -> None:
         """Keep a capability list as seen before or after TLS."""

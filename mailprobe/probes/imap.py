@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus, Security
+from mailprobe.models import Cause, LoginResult, LoginStatus, ProbePhase, ProbeStatus, Security
 from mailprobe.net.failures import ProtocolViolation
 from mailprobe.probes.dialog import ProbeStop, Session
 from mailprobe.probes.login import classify_imap_login, imap_quote, plain_response
@@ -65,7 +65,9 @@ class _Imap:
                 break
             size = int(match.group(1))
             if size > MAX_LITERAL:
-                raise ProtocolViolation(f"the server sent an IMAP literal of {size} bytes")
+                raise ProtocolViolation(
+                    f"the server sent an IMAP literal of {size} bytes", Cause.TOO_LARGE
+                )
             literal = decode_line(await self.s.read_exactly(size))
             line = line + self.s.redact(literal) + await self.s.read_line()
         return parse_imap_line(line)
@@ -81,9 +83,11 @@ class _Imap:
             if response.kind is ImapKind.CONTINUATION:
                 raise ProtocolViolation("unexpected IMAP continuation request")
             if response.word == "BYE":
-                raise ProtocolViolation(f"the server ended the session: {excerpt(response.text)}")
+                raise ProtocolViolation(
+                    f"the server ended the session: {excerpt(response.text)}", Cause.CLOSED
+                )
             untagged.append(response)
-        raise ProtocolViolation("too many IMAP response lines for one command")
+        raise ProtocolViolation("too many IMAP response lines for one command", Cause.TOO_LARGE)
 
     async def command(self, text: str) -> _Answer:
         tag = self.next_tag()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus
+from mailprobe.models import Cause, LoginResult, LoginStatus, ProbePhase, ProbeStatus
 from mailprobe.net.failures import ProtocolViolation
 from mailprobe.probes.dialog import ProbeStop, Session
 from mailprobe.probes.login import classify_pop3_login, plain_response
@@ -33,7 +33,7 @@ async def _capa(s: Session) -> Pop3Capabilities | None:
         if line == ".":
             return parse_pop3_capa(tuple(lines))
         lines.append(pop3_unstuff(line))
-    raise ProtocolViolation("the POP3 CAPA answer did not end")
+    raise ProtocolViolation("the POP3 CAPA answer did not end", Cause.TOO_LARGE)
 
 
 def _record(s: Session, capa: Pop3Capabilities | None) -> None:

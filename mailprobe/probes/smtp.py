@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from mailprobe.errors import InvalidInputError
-from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus
+from mailprobe.models import Cause, LoginResult, LoginStatus, ProbePhase, ProbeStatus
 from mailprobe.net.failures import ProtocolViolation
 from mailprobe.probes.dialog import ProbeStop, Session
 from mailprobe.probes.login import (
@@ -47,7 +47,7 @@ async def read_reply(s: Session, timeout: float | None = None) -> SmtpReply:
             if reply.code == 421:
                 raise _busy(reply)
             return reply
-    raise ProtocolViolation("the SMTP reply did not end")
+    raise ProtocolViolation("the SMTP reply did not end", Cause.TOO_LARGE)
 
 
 def _busy(reply: SmtpReply) -> ProbeStop:
@@ -82,7 +82,7 @@ async def _greeting(s: Session) -> SmtpReply:
         lines = [first]
         while not builder.done:
             if len(lines) >= MAX_REPLY_LINES:
-                raise ProtocolViolation("the SMTP greeting did not end")
+                raise ProtocolViolation("the SMTP greeting did not end", Cause.TOO_LARGE)
             line = await s.read_line(s.timeouts.greeting)
             builder.feed(line)
             lines.append(line)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+from mailprobe.models import Cause
 from mailprobe.net.connect import MAX_LINE, Connection
 from mailprobe.net.failures import ProtocolViolation
 from mailprobe.probes.replies import decode_line
@@ -31,7 +32,8 @@ class LineStream:
         self.received += size
         if self.received > self._max_bytes:
             raise ProtocolViolation(
-                f"the server sent more than {self._max_bytes // 1024} KiB; giving up"
+                f"the server sent more than {self._max_bytes // 1024} KiB; giving up",
+                Cause.TOO_LARGE,
             )
 
     async def read_line_or_eof(self, timeout: float) -> str | None:
@@ -41,13 +43,13 @@ class LineStream:
                 raw = await self.conn.reader.readuntil(b"\n")
         except asyncio.LimitOverrunError as exc:
             raise ProtocolViolation(
-                f"the server sent a line longer than {MAX_LINE // 1024} KiB"
+                f"the server sent a line longer than {MAX_LINE // 1024} KiB", Cause.TOO_LARGE
             ) from exc
         except asyncio.IncompleteReadError as exc:
             if exc.partial:
                 self._count(len(exc.partial))
                 raise ProtocolViolation(
-                    "the server closed the connection in the middle of a line"
+                    "the server closed the connection in the middle of a line", Cause.CLOSED
                 ) from exc
             return None
         self._count(len(raw))

@@ -155,7 +155,8 @@ def _sources_table(report: Report) -> str:
         if skipped and previous is not None and previous[1:] == [str(o.status), "", o.detail]:
             previous[0] += f", {o.source}"  # one line for sources skipped for one reason
             continue
-        rows.append([str(o.source), str(o.status), "" if skipped else _ms(o.elapsed_ms), o.detail])
+        text = o.detail + "".join(f"\n! {warning}" for warning in o.warnings)
+        rows.append([str(o.source), str(o.status), "" if skipped else _ms(o.elapsed_ms), text])
     return tabulate(
         rows,
         headers=["source", "status", "time", "detail"],

@@ -33,13 +33,23 @@ from mailprobe.models import (
     ServerSetting,
 )
 from mailprobe.net.ipaddr import is_ip_literal
+from mailprobe.text import ascii_int
 
 #: Largest file accepted, in bytes.
 MAX_CONFIG_BYTES = 1024 * 1024
 
+#: Most warnings kept from one file (each skipped section is one); enough to explain it.
+MAX_WARNINGS = 20
+
+#: Most server settings taken from one file; real providers name a handful. The rest are
+#: counted in a warning, so a hostile file cannot turn into thousands of connections.
+MAX_SERVERS_PER_FILE = 40
+
 _SOCKET_TYPES = {"ssl": Security.TLS, "starttls": Security.STARTTLS, "plain": Security.PLAIN}
 _INCOMING = {"imap": Protocol.IMAP, "pop3": Protocol.POP3}
 _OUTGOING = {"smtp": Protocol.SMTP}
+# Line breaks, tabs and other control characters: never part of a real username.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # An optional XML declaration, then a doctype or root element that says "HTML".
 _HTML_START = re.compile(rb"(?is)^(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html)\b")
 
@@ -137,19 +147,29 @@ def parse_config(data: bytes, address: Address) -> ParsedConfig:
         warnings.append(f"{len(providers)} <emailProvider> elements; only the first is used")
     provider = providers[0]
 
-    settings: list[ServerSetting] = []
+    # A dict keeps first-seen order and makes duplicate removal linear in the file size.
+    settings: dict[ServerSetting, None] = {}
     others: list[str] = []
-    for index, element in enumerate(_server_elements(provider), start=1):
+    elements = _server_elements(provider)
+    for index, element in enumerate(elements, start=1):
+        if len(settings) >= MAX_SERVERS_PER_FILE:
+            ignored = len(elements) - index + 1
+            warnings.append(
+                f"{ignored} more server section(s) ignored: mailprobe takes at most "
+                f"{MAX_SERVERS_PER_FILE} servers from one file"
+            )
+            break
         try:
             setting = _server(element, address)
         except _SkipServer as skip:
-            warnings.append(f"server section {index} skipped: {skip}")
+            if len(warnings) < MAX_WARNINGS:
+                warnings.append(f"server section {index} skipped: {skip}")
             continue
         if setting is None:
-            kind = element.get("type", "").strip() or "(no type)"
-            others.append(kind)
-        elif setting not in settings:
-            settings.append(setting)
+            if len(others) < MAX_SERVERS_PER_FILE:
+                others.append(element.get("type", "").strip() or "(no type)")
+        else:
+            settings.setdefault(setting, None)
 
     return ParsedConfig(
         provider_id=(provider.get("id") or "").strip() or None,
@@ -183,7 +203,7 @@ def load_xml(
     """
     if len(data) > MAX_CONFIG_BYTES:
         raise error(f"the {what} is larger than 1 MiB")
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = _ascii_head(data).lstrip(" \t\r\n").encode("ascii", "replace")
     if not head:
         raise error(f"the {what} is empty")
     if _HTML_START.match(head[:512]):
@@ -199,6 +219,31 @@ def load_xml(
     except ET.ParseError as exc:
         raise error(f"the {what} is not well-formed XML ({exc})") from None
     return root
+
+
+#: Byte order marks and the first bytes of `<?` in encodings that need no mark (XML 1.0,
+#: appendix F), each with the codec that reads the start of the document.
+_SNIFF: tuple[tuple[bytes, str, int], ...] = (
+    (b"\xef\xbb\xbf", "utf-8", 3),
+    (b"\xff\xfe\x00\x00", "utf-32-le", 4),
+    (b"\x00\x00\xfe\xff", "utf-32-be", 4),
+    (b"\xff\xfe", "utf-16-le", 2),
+    (b"\xfe\xff", "utf-16-be", 2),
+    (b"<\x00?\x00", "utf-16-le", 0),
+    (b"\x00<\x00?", "utf-16-be", 0),
+)
+
+
+def _ascii_head(data: bytes) -> str:
+    """The first characters of `data` as text, for the HTML and not-XML checks.
+
+    The parser itself honours byte order marks and the encoding declaration; this only
+    makes sure a UTF-16 or UTF-32 file is not mistaken for something that is not XML.
+    """
+    for mark, codec, skip in _SNIFF:
+        if data.startswith(mark):
+            return data[skip : skip + 2048].decode(codec, "replace")
+    return data[:512].decode("latin-1")
 
 
 def local_name(tag: object) -> str:
@@ -279,10 +324,10 @@ def _server(element: ET.Element, address: Address) -> ServerSetting | None:
     port_text = element_text(first_child(element, "port"))
     if port_text is None:
         raise _SkipServer(f"{label} {host}: no <port>")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise _SkipServer(f"{label} {host}: port {port_text!r} is not a number") from None
+    number = ascii_int(port_text)
+    if number is None:
+        raise _SkipServer(f"{label} {host}: port {port_text!r} is not a number")
+    port = number
     if not 0 < port < 65536:
         raise _SkipServer(f"{label} {host}: port {port} is out of range")
     socket_text = element_text(first_child(element, "socketType"))
@@ -292,6 +337,8 @@ def _server(element: ET.Element, address: Address) -> ServerSetting | None:
     if security is None:
         raise _SkipServer(f"{label} {host}:{port}: unknown socketType {socket_text!r}")
     username = element_text(first_child(element, "username"))
+    if username is not None and _CONTROL.search(username):
+        raise _SkipServer(f"{label} {host}:{port}: the username contains a control character")
     auth: list[str] = []
     for method in (element_text(e) for e in child_elements(element, "authentication")):
         if method is not None and method not in auth:

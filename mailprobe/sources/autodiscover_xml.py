@@ -25,6 +25,7 @@ from mailprobe.sources.autoconfig_xml import (
     local_name,
     usable_host,
 )
+from mailprobe.text import ascii_int
 
 #: Largest answer accepted, in bytes (the same cap as config-v1.1 files).
 MAX_ANSWER_BYTES = MAX_CONFIG_BYTES
@@ -166,10 +167,10 @@ def _protocol(element: ET.Element, protocol: Protocol) -> ServerSetting:
     if port_text is None:
         port = _IMPLICIT_TLS_PORTS[protocol] if ssl_on else _PLAIN_PORTS[protocol]
     else:
-        try:
-            port = int(port_text)
-        except ValueError:
-            raise _Skip(f"port {port_text!r} is not a number") from None
+        number = ascii_int(port_text)
+        if number is None:
+            raise _Skip(f"port {port_text!r} is not a number")
+        port = number
         if not 0 < port < 65536:
             raise _Skip(f"port {port} is out of range")
     security = _security(encryption, ssl_on, port, protocol)

@@ -29,6 +29,7 @@ from dns.rdtypes.IN.SRV import SRV
 
 from mailprobe.models import (
     Candidate,
+    Cause,
     NotOffered,
     Protocol,
     Provenance,
@@ -99,6 +100,10 @@ def selection_order(records: Iterable[SRV]) -> list[SRV]:
     return [r for r in chosen if isinstance(r, SRV)]
 
 
+#: Most targets taken from one SRV name; a real service has one or a few.
+MAX_TARGETS_PER_NAME = 8
+
+
 def _host(record: SRV) -> str:
     target: dns.name.Name = record.target
     return target.to_text(omit_final_dot=True).lower()
@@ -122,7 +127,14 @@ def _read(service: SrvService, origin: str, answer: DnsAnswer, username: str) ->
     notes: list[str] = []
     candidates: list[Candidate] = []
     provenance = Provenance(SOURCE, origin, trusted=answer.authenticated)
-    for record in report_order(real):
+    ordered = report_order(real)
+    if len(ordered) > MAX_TARGETS_PER_NAME:
+        notes.append(
+            f"{origin}: {len(ordered) - MAX_TARGETS_PER_NAME} more target(s) ignored "
+            f"(mailprobe takes the first {MAX_TARGETS_PER_NAME} in RFC 2782 order)"
+        )
+        ordered = ordered[:MAX_TARGETS_PER_NAME]
+    for record in ordered:
         if record.port == 0:
             notes.append(f"{origin}: ignored {_host(record)} with port 0")
             continue
@@ -185,8 +197,15 @@ def _outcome(lookups: list[_Lookup]) -> SourceOutcome:
         # Without an answer from every name we cannot claim that nothing exists.
         all_timeouts = all(x.answer.status is DnsStatus.TIMEOUT for x in failed)
         status = SourceStatus.TIMEOUT if all_timeouts else SourceStatus.ERROR
-        return SourceOutcome(SOURCE, status, 0.0, detail, not_offered=not_offered)
+        causes = [x.answer.status.cause for x in failed]
+        cause = Cause.DNS_TIMEOUT if all_timeouts else _first_failure(causes)
+        return SourceOutcome(SOURCE, status, 0.0, detail, not_offered=not_offered, cause=cause)
     return SourceOutcome(SOURCE, SourceStatus.EMPTY, 0.0, detail, not_offered=not_offered)
+
+
+def _first_failure(causes: Iterable[Cause | None]) -> Cause:
+    """The first cause that is not a timeout (a mix of failures is reported as the error)."""
+    return next((c for c in causes if c and c is not Cause.DNS_TIMEOUT), Cause.DNS_FAILED)
 
 
 def _failures(failed: list[_Lookup]) -> list[str]:
