@@ -365,3 +365,34 @@ async def test_the_async_twins_run_in_the_callers_loop(bed: BedInfo) -> None:
     smtp = report.recommended[mailprobe.Protocol.SMTP]
     assert smtp is not None
     assert smtp.verified is True
+
+
+# --------------------------------------------------------------------------- DNS timeout rule
+
+
+def test_dns_has_one_timeout_rule() -> None:
+    from mailprobe.models import NetOptions
+    from mailprobe.net.dns import LOOKUP_TIMEOUT, client_for
+
+    assert client_for(NetOptions(timeout=30.0))._timeout == LOOKUP_TIMEOUT
+    assert client_for(NetOptions(timeout=2.0))._timeout == 2.0
+
+
+async def test_discover_and_check_give_a_silent_nameserver_the_same_time(
+    counter: PacketCounter,
+) -> None:
+    # The counter never answers: each lookup ends at the one per-lookup limit (5 s), in
+    # discover and in check alike (where discovery may use half of the 12 s deadline).
+    kwargs: dict[str, Any] = {
+        "nameservers": [f"127.0.0.1:{counter.port}"],
+        "sources": ["srv"],
+        "timeout": 12.0,
+    }
+    discovered, checked = await asyncio.gather(
+        aio.discover("alice@example.org", **kwargs), aio.check("alice@example.org", **kwargs)
+    )
+    for report in (discovered, checked):
+        srv = {o.source: o for o in report.sources}[mailprobe.SourceId.SRV]
+        assert srv.status is mailprobe.SourceStatus.TIMEOUT
+        assert "timed out after 5 s" in srv.detail
+    assert counter.datagrams > 0
