@@ -24,11 +24,13 @@ if TYPE_CHECKING:
     from mailprobe import aio as aio
     from mailprobe.api import check, discover, probe
     from mailprobe.errors import (
+        BaselineError,
         InvalidAddressError,
         InvalidArgumentError,
         InvalidInputError,
         InvalidOptionError,
         MailprobeError,
+        PolicyError,
         ProviderDbError,
     )
     from mailprobe.exit_status import ExitStatus, exit_status_for
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
         Candidate,
         Cause,
         CertInfo,
+        Change,
         Finding,
         LoginResult,
         LoginStatus,
@@ -72,11 +75,13 @@ _HOMES = {
     "__version__": "mailprobe.version",
     **dict.fromkeys(
         (
+            "BaselineError",
             "InvalidAddressError",
             "InvalidArgumentError",
             "InvalidInputError",
             "InvalidOptionError",
             "MailprobeError",
+            "PolicyError",
             "ProviderDbError",
         ),
         "mailprobe.errors",
@@ -86,6 +91,7 @@ _HOMES = {
             "Candidate",
             "Cause",
             "CertInfo",
+            "Change",
             "Finding",
             "LoginResult",
             "LoginStatus",
@@ -128,9 +134,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "BaselineError",
     "Candidate",
     "Cause",
     "CertInfo",
+    "Change",
     "Credentials",
     "ExitStatus",
     "Finding",
@@ -141,6 +149,7 @@ __all__ = [
     "LoginResult",
     "LoginStatus",
     "MailprobeError",
+    "PolicyError",
     "ProbeResult",
     "ProbeStatus",
     "ProbedCandidate",

@@ -9,7 +9,9 @@ the caller must fix; a programming error surfaces as an ordinary Python exceptio
     │   ├── InvalidAddressError    not a usable user@domain address
     │   ├── InvalidOptionError     an option value that cannot be parsed or makes no sense
     │   │   └── InvalidArgumentError   a library keyword argument, named in `.argument`
-    │   └── ProviderDbError        a provider database file that fails validation
+    │   ├── ProviderDbError        a provider database file that fails validation
+    │   ├── PolicyError            a policy file that fails validation (file, key, line)
+    │   └── BaselineError          a baseline report that cannot be compared
 
 Bugs are not wrapped in a class of their own: any other exception reaching the command line
 is reported as an internal error (exit code 70, see docs/exit-codes.md).
@@ -47,3 +49,11 @@ class InvalidArgumentError(InvalidOptionError):
     def __init__(self, argument: str, message: str) -> None:
         super().__init__(f"{argument}: {message}")
         self.argument = argument
+
+
+class PolicyError(InvalidInputError):
+    """A `--policy` file is not valid TOML or has an unknown key or a wrong type."""
+
+
+class BaselineError(InvalidInputError):
+    """A `--baseline` report cannot be read or compared (wrong schema or address)."""

@@ -13,7 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailprobe.net.budget import HostBudget
 
 
 class Protocol(StrEnum):
@@ -190,6 +193,7 @@ class Cause(StrEnum):
     TLS_FAILED = "tls_failed"
     STARTTLS_NOT_OFFERED = "starttls_not_offered"
     STARTTLS_REFUSED = "starttls_refused"
+    STARTTLS_INJECTION = "starttls_injection"
     CERT_EXPIRED = "cert_expired"
     CERT_NOT_YET_VALID = "cert_not_yet_valid"
     CERT_SELF_SIGNED = "cert_self_signed"
@@ -279,6 +283,9 @@ class NetOptions:
     #: Believe the DNSSEC AD bit from a resolver that is not on this machine (loopback
     #: resolvers are always believed); see docs/trust-model.md.
     trust_ad: bool = False
+    #: Per-mail-server-address connection budget shared by a bulk scan (None: no limit
+    #: beyond the probe scheduler's own); see net/budget.py.
+    host_budget: HostBudget | None = field(default=None, compare=False, repr=False)
 
     def route(self, host: str, port: int) -> tuple[str, int] | None:
         """Where `--connect-to` sends `host:port`, or None for the normal route."""
@@ -314,12 +321,15 @@ class DiscoveryOptions:
 class Provenance:
     """One source's claim for a candidate: which source, where exactly, and trusted or not.
 
-    `origin` is the URL, DNS record name or database entry that said so.
+    `origin` is the URL, DNS record name or database entry that said so. `position` is the
+    setting's place in that source's own list (0 first): a provider entry lists its servers
+    in the provider's order of preference, and ranking honours it before the host name.
     """
 
     source: SourceId
     origin: str
     trusted: bool
+    position: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -423,6 +433,24 @@ class Finding:
     protocol: Protocol | None = None
     host: str | None = None
     port: int | None = None
+    policy: str | None = None  # the policy key a `policy.*` finding enforces
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something that changed since a baseline report (see mailprobe.baseline).
+
+    `before`/`after` describe the old and new state in a few words (None: absent).
+    """
+
+    id: str
+    severity: Severity
+    summary: str
+    protocol: Protocol | None = None
+    host: str | None = None
+    port: int | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 # --------------------------------------------------------------------------- probes
@@ -496,6 +524,26 @@ class FailedAttempt:
     cause: Cause = Cause.OTHER
 
 
+class TranscriptDirection(StrEnum):
+    """Who a transcript line is from: the client (mailprobe), the server, or an event."""
+
+    CLIENT = "client"
+    SERVER = "server"
+    EVENT = "event"
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of a probe's recorded conversation (`--transcript`), credentials redacted.
+
+    `t_ms` counts milliseconds since the TCP connection of that attempt was made.
+    """
+
+    t_ms: float
+    dir: TranscriptDirection
+    text: str
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """Everything one live handshake with one endpoint observed.
@@ -530,6 +578,11 @@ class ProbeResult:
     weak_tls_checked: bool = False
     weak_tls_version: str | None = None
     failed_attempts: tuple[FailedAttempt, ...] = ()
+    #: Bytes of plain text the server sent after its STARTTLS go-ahead (response
+    #: injection, CVE-2011-0411 class); None when none were seen.
+    starttls_injection: int | None = None
+    #: The recorded conversation when asked for (`--transcript`), else None.
+    transcript: tuple[TranscriptEntry, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -579,6 +632,8 @@ class Report:
     probed: bool = False
     generated_at: datetime | None = None  # UTC; set by the pipeline when the report is made
     duration_ms: float | None = None  # wall time of the whole run
+    changes: tuple[Change, ...] = ()  # since a baseline, when one was given
+    policy_rules: tuple[str, ...] = ()  # the policy keys that were evaluated
 
     def to_json(self) -> dict[str, Any]:
         """The JSON report (docs/json-report.md) as a dict, valid against `mailprobe schema`."""

@@ -142,6 +142,7 @@ async def run_discover(
     options: DiscoveryOptions | None = None,
     *,
     providers: ProviderDb | None = None,
+    dns: DnsClient | None = None,
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> Report:
     """Discover only: no connection to any mail server. Probe fields stay None."""
@@ -150,7 +151,11 @@ async def run_discover(
     started = time.monotonic()
     net = (options or DiscoveryOptions()).net
     result = await discover(
-        address, options, providers=providers, dns=_dns_client(net), on_outcome=on_outcome
+        address,
+        options,
+        providers=providers,
+        dns=dns or _dns_client(net),
+        on_outcome=on_outcome,
     )
     return _discovery_report(result, started)
 
@@ -222,7 +227,9 @@ async def run_check(
     findings: list[Finding] = list(diagnose_discovery(result))
     for pc in kept:
         if pc.probe is not None:
-            findings.extend(diagnose_probe(pc.candidate, pc.probe))
+            findings.extend(
+                diagnose_probe(pc.candidate, pc.probe, now_days_warning=opts.cert_warn_days)
+            )
     for protocol in Protocol:
         findings.extend(
             diagnose_service(protocol, [pc for pc in kept if pc.candidate.protocol is protocol])
@@ -295,7 +302,9 @@ async def run_probe(
     findings: list[Finding] = []
     for pc in probed:
         if pc.probe is not None:
-            findings.extend(diagnose_probe(pc.candidate, pc.probe))
+            findings.extend(
+                diagnose_probe(pc.candidate, pc.probe, now_days_warning=opts.cert_warn_days)
+            )
     findings.extend(diagnose_service(protocol, probed))
     pseudo = DiscoveryResult(
         address=Address(local="", domain=name, unicode_domain=name),

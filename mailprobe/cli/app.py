@@ -12,7 +12,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -22,11 +21,15 @@ from typer.models import CommandInfo
 
 from mailprobe.cli.options import (
     AllowHttpOpt,
+    BaselineOpt,
     BriefOpt,
     CaFileOpt,
+    CertWarnDaysOpt,
     ConnectToOpt,
     DebugOpt,
+    FailOnIdOpt,
     FailOnOpt,
+    FormatOpt,
     IspdbOpt,
     JsonOpt,
     LoginOpt,
@@ -35,11 +38,13 @@ from mailprobe.cli.options import (
     OfflineOpt,
     PasswordStdinOpt,
     PlaintextLoginOpt,
+    PolicyOpt,
     QuietOpt,
     SendAddressOpt,
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TranscriptOpt,
     TrustAdOpt,
     UsernameOpt,
     WeakTlsOpt,
@@ -47,15 +52,16 @@ from mailprobe.cli.options import (
     discovery_options,
     net_options,
 )
+from mailprobe.cli.output import OutputOptions, finish
 from mailprobe.cli.stdout import GuardedStdout, OutputError, silence_stdout
 from mailprobe.errors import InvalidInputError, InvalidOptionError
-from mailprobe.exit_status import ExitStatus, exit_status_for
+from mailprobe.exit_status import ExitStatus
 from mailprobe.models import DEFAULT_ISPDB_URL, DiscoveryOptions, Protocol, Security, Severity
 from mailprobe.option_values import check_timeout, parse_host_port
 from mailprobe.version import __version__
 
 if TYPE_CHECKING:
-    from mailprobe.models import Candidate, ProbeResult, Report, SourceOutcome
+    from mailprobe.models import Candidate, ProbeResult, SourceOutcome
 
 T = TypeVar("T")
 
@@ -107,22 +113,11 @@ class Progress:
             )
 
 
-def _progress(quiet: bool, json_out: bool) -> Progress:
-    return Progress(enabled=not quiet and sys.stderr.isatty() and not json_out)
+def _progress(quiet: bool, machine_output: bool) -> Progress:
+    return Progress(enabled=not quiet and sys.stderr.isatty() and not machine_output)
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-def _emit(report: Report, json_out: bool, brief: bool) -> None:
-    if json_out:
-        from mailprobe.render import json as json_render
-
-        json_render.write(report, sys.stdout)
-    else:
-        from mailprobe.render import table
-
-        table.write(report, sys.stdout, verbose=not brief)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -164,6 +159,10 @@ _CHECK_EXAMPLES = """Examples:
   mailprobe check alice@example.org --login    (asks for the password)
 
   mailprobe check alice@example.org --fail-on warning    (for CI)
+
+  mailprobe check alice@example.org --policy mail-policy.toml --format junit
+
+  mailprobe check alice@example.org --baseline yesterday.json --format nagios
 """
 
 
@@ -171,6 +170,7 @@ _CHECK_EXAMPLES = """Examples:
 def check(
     address: Annotated[str, typer.Argument(help="The e-mail address, e.g. alice@example.org.")],
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
@@ -187,8 +187,13 @@ def check(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
+    cert_warn_days: CertWarnDaysOpt = 30,
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -198,6 +203,16 @@ def check(
     With --offline nothing is tested: the answer comes from the bundled database alone.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=cert_warn_days,
+    )
     from mailprobe.address import parse_address
     from mailprobe.pipeline import CheckOptions, run_check, run_discover_offline
 
@@ -214,7 +229,7 @@ def check(
         send_address=send_address,
         sources=sources,
     )
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     if offline:
         if login:
             raise InvalidOptionError("--login needs the network; drop --offline")
@@ -234,12 +249,13 @@ def check(
             allow_plaintext_login=allow_plaintext_login,
             sender_check=sender_check,
             check_weak_tls=weak_tls,
+            transcript=transcript,
+            cert_warn_days=cert_warn_days,
         )
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
         )
-    _emit(report, json_out, brief)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
+    raise typer.Exit(finish(report, out))
 
 
 @app.command(
@@ -255,6 +271,7 @@ def check(
 def discover(
     address: Annotated[str, typer.Argument(help="The e-mail address, e.g. alice@example.org.")],
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
@@ -266,6 +283,9 @@ def discover(
     send_address: SendAddressOpt = False,
     sources: SourcesOpt = None,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -276,6 +296,16 @@ def discover(
     service, every candidate with the sources that named it, and how each source ended.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=30,
+    )
     from mailprobe.address import parse_address
     from mailprobe.pipeline import run_discover, run_discover_offline
 
@@ -292,13 +322,12 @@ def discover(
         send_address=send_address,
         sources=sources,
     )
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     if offline:  # nothing to wait for: no event loop either
         report = run_discover_offline(parsed, options, on_outcome=progress.source)
     else:
         report = _run(run_discover(parsed, options, on_outcome=progress.source))
-    _emit(report, json_out, brief)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
+    raise typer.Exit(finish(report, out))
 
 
 @app.command(
@@ -334,6 +363,7 @@ def probe(
         ),
     ] = None,
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
     trust_ad: TrustAdOpt = False,
@@ -345,7 +375,12 @@ def probe(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
+    cert_warn_days: CertWarnDaysOpt = 30,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -356,6 +391,16 @@ def probe(
     mode the port implies is tried, and a mismatch is named.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=cert_warn_days,
+    )
     from mailprobe.pipeline import CheckOptions, infer_protocol, run_probe
 
     host, port = parse_host_port(server)
@@ -381,83 +426,12 @@ def probe(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
         check_weak_tls=weak_tls,
+        transcript=transcript,
+        cert_warn_days=cert_warn_days,
     )
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))
-    _emit(report, json_out, brief)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
-
-
-@app.command(
-    epilog="""Examples:
-
-  mailprobe scan addresses.txt > results.jsonl
-
-  printf 'example.org\nalice@example.net\n' | mailprobe scan - --probe
-"""
-)
-def scan(
-    file: Annotated[
-        str, typer.Argument(metavar="[FILE|-]", help="One address or domain per line; - is stdin.")
-    ] = "-",
-    verify: Annotated[
-        bool, typer.Option("--probe", help="Also verify each result with live handshakes.")
-    ] = False,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=100, help="Addresses handled at once.")
-    ] = 4,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 10.0,
-    nameserver: NameserverOpt = None,
-    trust_ad: TrustAdOpt = False,
-    connect_to: ConnectToOpt = None,
-    ca_file: CaFileOpt = None,
-    ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
-    allow_http: AllowHttpOpt = False,
-    send_address: SendAddressOpt = False,
-    sources: SourcesOpt = None,
-    fail_on: FailOnOpt = Severity.ERROR,
-    debug: DebugOpt = False,
-) -> None:
-    """Discover (and with --probe, verify) many addresses or domains: JSON Lines on stdout.
-
-    A bare domain is treated as postmaster@domain. Lines that are empty or start with #
-    are skipped; an invalid line yields {"input": ..., "error": ...}. Output is in input
-    order. Exit 1 if any line failed or had a finding at --fail-on or above.
-    """
-    _setup_logging(debug)
-    from mailprobe.scan import scan_lines
-
-    options = discovery_options(
-        offline=offline,
-        timeout=timeout,
-        nameserver=nameserver,
-        trust_ad=trust_ad,
-        connect_to=connect_to,
-        ca_file=ca_file,
-        ispdb_url=ispdb_url,
-        allow_http=allow_http,
-        send_address=send_address,
-        sources=sources,
-    )
-    if file == "-":
-        lines = sys.stdin.read().splitlines()
-    else:
-        try:
-            lines = Path(file).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise InvalidOptionError(f"cannot read {file}: {exc.strerror or exc}") from None
-    failed = _run(
-        scan_lines(
-            lines,
-            options,
-            probe=verify and not offline,
-            concurrency=concurrency,
-            fail_on=fail_on,
-            stream=sys.stdout,
-        )
-    )
-    raise typer.Exit(int(ExitStatus.FINDINGS if failed else ExitStatus.OK))
+    raise typer.Exit(finish(report, out))
 
 
 def _version_callback(value: bool) -> None:
@@ -487,25 +461,54 @@ def _register_db() -> None:
     app.add_typer(db_app, name="db", help="Inspect, validate and export the provider database.")
 
 
+def _register_scan() -> None:
+    from mailprobe.cli.scan import SCAN_EXAMPLES, scan_command
+
+    app.command(name="scan", epilog=SCAN_EXAMPLES)(scan_command)
+
+
+def _register_ci() -> None:
+    from mailprobe.cli.diff import diff
+    from mailprobe.cli.policy import policy_app
+
+    app.add_typer(policy_app, name="policy", help="Validate CI policy files (see --policy).")
+    app.command(
+        "diff",
+        epilog="Example:\n\n  mailprobe diff yesterday.json today.json --fail-on warning",
+    )(diff)
+
+
 def _register_schema() -> None:
     from mailprobe.cli.schema import schema
 
     app.command(name="schema")(schema)
 
 
+def _register_domain() -> None:
+    from mailprobe.cli.domain import EXAMPLES, domain
+
+    app.command("domain", epilog=EXAMPLES)(domain)
+
+
 #: Commands and groups living in their own modules, registered only when the command line
 #: needs them (a lookup never imports the `db` commands). Name -> registration function.
-_GROUPS: dict[str, Callable[[], None]] = {"db": _register_db, "schema": _register_schema}
-_registered: set[str] = set()
+_LAZY: dict[str, Callable[[], None]] = {
+    "db": _register_db,
+    "scan": _register_scan,
+    "policy": _register_ci,
+    "diff": _register_ci,
+    "schema": _register_schema,
+    "domain": _register_domain,
+}
+_registered: set[Callable[[], None]] = set()
 
-_COMMANDS = {"check", "discover", "probe", "scan", *_GROUPS}
+_COMMANDS = {"check", "discover", "probe", *_LAZY}
 
 
-def _register_groups() -> None:
-    for name, register in _GROUPS.items():
-        if name not in _registered:
-            _registered.add(name)
-            register()
+def _register(register: Callable[[], None]) -> None:
+    if register not in _registered:
+        _registered.add(register)
+        register()
 
 
 def _command_name(info: CommandInfo) -> str:
@@ -519,13 +522,17 @@ def _app_for(args: list[str]) -> typer.Typer:
     """The app with only the command `args` runs, or the full tree when that is needed.
 
     typer converts every registered command and its options into click objects on each
-    call; building the one command being run saves most of that start-up time. Help,
-    `--version`, groups and unknown commands get the full tree.
+    call; building only the command being run (and importing only its module) saves most
+    of that start-up time. Help, `--version` and unknown commands get the full tree.
     """
     name = args[0] if args else ""
+    lazy = _LAZY.get(name)
+    if lazy is not None:
+        _register(lazy)
     chosen = [c for c in app.registered_commands if _command_name(c) == name]
-    if len(chosen) != 1 or name in _GROUPS:
-        _register_groups()
+    if len(chosen) != 1:
+        for register in _LAZY.values():
+            _register(register)
         return app
     narrow = copy.copy(app)
     narrow.registered_commands = chosen
@@ -540,14 +547,35 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
+_last_error: list[str] = []
+
+
 def _fail(message: str, status: ExitStatus) -> int:
+    _last_error.append(message)
     typer.echo(f"mailprobe: {message}", err=True)
     return int(status)
+
+
+def _wants_nagios(args: list[str]) -> bool:
+    """True if the command line asks for `--format nagios` (also `-f nagios`)."""
+    for i, arg in enumerate(args):
+        if arg in ("--format", "-f") and i + 1 < len(args):
+            if args[i + 1].lower() == "nagios":
+                return True
+        elif arg.lower() in ("--format=nagios", "-fnagios"):
+            return True
+    return False
+
+
+#: Exit statuses that mean "the check itself could not run" (UNKNOWN for Nagios).
+_UNKNOWN_STATUSES = frozenset({ExitStatus.USAGE, ExitStatus.INTERNAL, ExitStatus.INTERRUPTED})
 
 
 def run(argv: list[str] | None = None, *, started: float | None = None) -> int:
     """Run the command line with `argv` and return the exit status (the one error boundary).
 
+    With `--format nagios`, usage errors, internal errors and interrupts print
+    `MAILPROBE UNKNOWN - ...` on stdout and exit with 3, as the plugin guidelines ask.
     `started` (a `time.monotonic()` value, default now) is when the run began: `--timeout`
     counts from there.
     """
@@ -571,6 +599,17 @@ def run(argv: list[str] | None = None, *, started: float | None = None) -> int:
 
 def _run_guarded(argv: list[str]) -> int:
     args = _with_default_command(argv)
+    _last_error.clear()
+    status = _dispatch(args)
+    # Only error paths record a message: a CRITICAL report also exits with 2.
+    if _last_error and status in _UNKNOWN_STATUSES and _wants_nagios(args):
+        from mailprobe.render.nagios import unknown
+
+        return int(unknown(_last_error[-1].removeprefix("error: "), sys.stdout))
+    return status
+
+
+def _dispatch(args: list[str]) -> int:
     try:
         result = _app_for(args)(args=args, prog_name="mailprobe", standalone_mode=False)
     except OutputError:
@@ -585,6 +624,7 @@ def _run_guarded(argv: list[str]) -> int:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
     except TyperException as exc:
         # Usage errors of the command-line parser (unknown option, missing argument, ...).
+        _last_error.append(exc.format_message() if hasattr(exc, "format_message") else str(exc))
         show = getattr(exc, "show", None)
         if callable(show):
             show(file=sys.stderr)
@@ -611,7 +651,7 @@ def main(started: float | None = None) -> None:
     """Console-script entry point (the process is ours, so unused optional imports are
     blocked here rather than in the library, where they might be someone else's).
 
-    `started` is when the process reached mailprobe (see `mailprobe.cli`).
+    `started` is when the process started (see `mailprobe.cli`).
     """
     for name in _UNUSED_OPTIONAL_IMPORTS:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]

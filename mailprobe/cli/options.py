@@ -23,12 +23,62 @@ from mailprobe.option_values import (
     parse_nameserver,
     parse_sources,
 )
+from mailprobe.render.formats import OutputFormat
 
 if TYPE_CHECKING:
     from mailprobe.probes import Credentials
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report (schema 1).")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the JSON report (schema 1); same as --format json.")
+]
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="Output: table (default), json, markdown, junit, nagios, openmetrics, github "
+        "(exit codes per format: see README).",
+    ),
+]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        metavar="FILE",
+        dir_okay=False,
+        help="TOML policy the report must meet; violations are policy.* findings.",
+    ),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        metavar="FILE",
+        dir_okay=False,
+        help="An earlier --json report of the same address: list what changed.",
+    ),
+]
+FailOnIdOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fail-on-id",
+        metavar="ID",
+        help="Fail (exit 1) on a finding or change with this id, whatever its severity "
+        "(repeatable; globs allowed, e.g. 'tls.cert.*').",
+    ),
+]
+CertWarnDaysOpt = Annotated[
+    int,
+    typer.Option(
+        "--cert-warn-days",
+        metavar="N",
+        min=0,
+        max=3650,
+        help="Warn when a certificate expires within N days.",
+    ),
+]
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="No network at all: bundled database only.")
 ]
@@ -149,6 +199,14 @@ WeakTlsOpt = Annotated[
         "(one extra connection per endpoint).",
     ),
 ]
+TranscriptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--transcript",
+        help="Record each probe's conversation (client and server lines, TLS events, ms "
+        "since connect), passwords replaced with <redacted>.",
+    ),
+]
 MaxConnOpt = Annotated[
     int,
     typer.Option("--max-connections", min=1, max=200, help="Probes running at once, in all."),
@@ -234,6 +292,9 @@ def credentials(
                 raise InvalidOptionError(f"{flag} only makes sense with --login")
         return None
     from mailprobe.probes import Credentials
+    from mailprobe.redact import install_log_redaction
 
     # An empty username means "the one discovery found for each server".
-    return Credentials(username=username or "", password=read_password(password_stdin))
+    creds = Credentials(username=username or "", password=read_password(password_stdin))
+    install_log_redaction(creds.redactor())  # every --debug line from here on
+    return creds

@@ -54,6 +54,7 @@ class FindingId(StrEnum):
     PROTOCOL_HTTP = "protocol.http_answer"
     STARTTLS_NOT_OFFERED = "starttls.not_offered"
     STARTTLS_NOT_OFFERED_RELAY = "starttls.not_offered_relay"
+    STARTTLS_INJECTION = "starttls.injection"
     SECURITY_PLAINTEXT_SETTING = "security.plaintext_setting"
     AUTH_BEFORE_TLS = "auth.before_tls"
     AUTH_OAUTH_ONLY = "auth.oauth_only"
@@ -283,6 +284,19 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "app: for {service} the usual ports are {tls_port} (SSL/TLS) and {starttls_port} "
             "(STARTTLS). If you run the server, check which service the port is forwarded to.",
         ),
+        FindingId.STARTTLS_INJECTION: Rule(
+            _E,
+            "plain text arrived together with the STARTTLS go-ahead (response injection, "
+            "CVE-2011-0411 class); the session was abandoned before anything was sent",
+            "{host} port {port} ({service}, {mode}) sent {size} byte(s) of plain text "
+            "together with its go-ahead for STARTTLS: someone may be injecting answers "
+            "into the connection.",
+            "Nothing from this session was trusted and no password was sent. Plain text "
+            "that arrives with the STARTTLS go-ahead would be read as if it came over TLS "
+            "(CVE-2011-0411): a man in the middle can use it to fake the server's answers. "
+            "Try from another network; if it happens there too, tell the server's operator, "
+            "whose server (or a proxy or filter in front of it) is broken or compromised.",
+        ),
         FindingId.STARTTLS_NOT_OFFERED: Rule(
             _E,
             "a STARTTLS or unencrypted setting on a port that does not offer STARTTLS",
@@ -404,7 +418,8 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
         ),
         FindingId.CERT_EXPIRING: Rule(
             _W,
-            "the server certificate expires within the warning period (30 days by default)",
+            "the server certificate expires within the warning period "
+            "(30 days by default, --cert-warn-days)",
             "The certificate of {host} port {port} ({service}, {mode}) expires on {date}, in "
             "{days} days.",
             "Nothing breaks yet. The server's operator should renew it before then, and check "

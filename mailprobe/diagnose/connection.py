@@ -135,6 +135,8 @@ def status_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, 
     """
     setting = candidate.setting
     subject = Subject.of(setting)
+    if probe.starttls_injection is not None:
+        return (make_finding(FindingId.STARTTLS_INJECTION, subject, size=probe.starttls_injection),)
     mismatch = (
         mode_mismatch(candidate, probe)
         or _wrong_service(subject, probe, setting.protocol)

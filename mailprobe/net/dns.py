@@ -93,12 +93,16 @@ class DnsClient:
         timeout: float = 5.0,
         *,
         trust_ad: bool = False,
+        ttl_cache_size: int | None = None,
     ) -> None:
         self._nameservers = tuple(nameservers)
         self._timeout = timeout
         self._trust_ad = trust_ad
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._cache: dict[tuple[str, str], asyncio.Task[DnsAnswer]] = {}
+        # One run keeps every answer for its few seconds. A long-lived client (a bulk scan)
+        # keeps only lookups in flight here and answers for their TTL in a bounded cache.
+        self._ttl_cache_size = ttl_cache_size
 
     @property
     def nameservers(self) -> tuple[Nameserver, ...]:
@@ -124,6 +128,8 @@ class DnsClient:
             resolver.lifetime = self._timeout
             resolver.timeout = min(self._timeout, 2.0)
             resolver.retry_servfail = False
+            if self._ttl_cache_size is not None:
+                resolver.cache = dns.resolver.LRUCache(self._ttl_cache_size)
             self._resolver = resolver
         return self._resolver
 
@@ -134,6 +140,8 @@ class DnsClient:
         if task is None:
             task = asyncio.ensure_future(self._query(key[0], key[1]))
             self._cache[key] = task
+            if self._ttl_cache_size is not None:
+                task.add_done_callback(lambda _done: self._cache.pop(key, None))
         return await asyncio.shield(task)
 
     async def _query(self, name: str, rdtype: str) -> DnsAnswer:
@@ -306,12 +314,16 @@ def _short(exc: BaseException) -> str:
 LOOKUP_TIMEOUT = 5.0
 
 
-def client_for(net: NetOptions) -> DnsClient:
-    """The DNS client of one run, by one rule for `discover`, `check` and `probe` alike.
+def client_for(net: NetOptions, *, ttl_cache_size: int | None = None) -> DnsClient:
+    """The DNS client of one run, by one rule for every command.
 
     Lookups go to `net.nameservers` (else the system's resolver); each may take at most
     `LOOKUP_TIMEOUT` seconds and never more than the run's whole `net.timeout`.
+    `ttl_cache_size` keeps answers for their TTL (bulk scans).
     """
     return DnsClient(
-        net.nameservers, timeout=min(LOOKUP_TIMEOUT, net.timeout), trust_ad=net.trust_ad
+        net.nameservers,
+        timeout=min(LOOKUP_TIMEOUT, net.timeout),
+        trust_ad=net.trust_ad,
+        ttl_cache_size=ttl_cache_size,
     )

@@ -37,6 +37,8 @@ CAUSE_MEANINGS: Mapping[Cause, str] = MappingProxyType(
         Cause.RATE_LIMITED: "the server turned the connection away for now (SMTP 421, busy)",
         Cause.NOT_TLS: "the server answered the TLS handshake with bytes that are not TLS",
         Cause.HTTP_ANSWER: "the server answered with HTTP: a web server listens there",
+        Cause.STARTTLS_INJECTION: "plain text arrived together with the STARTTLS go-ahead "
+        "(response injection); the session was abandoned",
         Cause.NO_COMMON_TLS_VERSION: "client and server share no TLS version",
         Cause.TLS_FAILED: "the TLS handshake failed for another reason (the reason says which)",
         Cause.STARTTLS_NOT_OFFERED: "STARTTLS was required but the server does not offer it",
@@ -75,6 +77,7 @@ _PROBE_STATUS: Mapping[Cause, ProbeStatus] = MappingProxyType(
                 Cause.TLS_FAILED,
                 Cause.STARTTLS_NOT_OFFERED,
                 Cause.STARTTLS_REFUSED,
+                Cause.STARTTLS_INJECTION,
                 *(c for c in Cause if c.is_certificate),
             ),
             ProbeStatus.TLS_ERROR,
@@ -251,7 +254,10 @@ def tls_failure(exc: ssl.SSLError) -> Failure:
 
 
 def is_plaintext_answer(exc: BaseException) -> bool:
-    """True if a TLS handshake failed because the server answered with non-TLS bytes."""
+    """True if a TLS handshake failed because the server answered with non-TLS bytes,
+    or spoke plain text before an implicit-TLS handshake even began."""
+    if isinstance(exc, ProtocolViolation):
+        return exc.cause is Cause.NOT_TLS
     return isinstance(exc, ssl.SSLError) and str(exc.reason).upper() in _PLAINTEXT_REASONS
 
 

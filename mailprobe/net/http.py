@@ -50,7 +50,6 @@ MAX_REDIRECTS = 5
 #: The User-Agent sent with every request.
 USER_AGENT = f"mailprobe/{__version__}"
 
-_TOO_LARGE = f"response larger than {MAX_BODY // (1024 * 1024)} MiB"
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 # Connect failures after which the next address of the same host is worth trying.
@@ -158,13 +157,25 @@ class HttpFetcher:
         self._transport = transport
         self._ssl: ssl.SSLContext | None = None
 
-    async def get(self, url: str, *, timeout: float, allow_http: bool = False) -> HttpResult:
+    async def get(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        allow_http: bool = False,
+        follow_redirects: bool = True,
+        max_body: int = MAX_BODY,
+    ) -> HttpResult:
         """Fetch `url`; `timeout` bounds the whole fetch, redirects included.
 
         Plain `http://` URLs (given or redirected to) are fetched only with `allow_http`
-        and always make the result untrusted.
+        and always make the result untrusted. Without `follow_redirects` a redirect is the
+        result (its status code, the target in `redirects`). A body over `max_body` bytes
+        is an error.
         """
-        return await self._fetch("GET", url, b"", {}, timeout, allow_http)
+        return await self._fetch(
+            "GET", url, b"", {}, timeout, allow_http, follow_redirects, max_body
+        )
 
     async def post(
         self,
@@ -193,6 +204,8 @@ class HttpFetcher:
         headers: dict[str, str],
         timeout: float,
         allow_http: bool,
+        follow_redirects: bool = True,
+        max_body: int = MAX_BODY,
     ) -> HttpResult:
         start = time.perf_counter()
         progress = _Progress(final_url=url)
@@ -211,8 +224,20 @@ class HttpFetcher:
                                 f"plain HTTP ({current}) is not used without --allow-http",
                                 Cause.INSECURE_HTTP,
                             )
-                    hop = await self._hop(method, current, body, headers, timeout, progress)
+                    hop = await self._hop(
+                        method, current, body, headers, timeout, progress, max_body
+                    )
                     location = hop.headers.get("location")
+                    if not follow_redirects and hop.status_code in _REDIRECT_CODES and location:
+                        return HttpResult(
+                            url=url,
+                            final_url=str(current),
+                            status_code=hop.status_code,
+                            content_type=_media_type(hop.headers),
+                            trusted=progress.trusted,
+                            redirects=(str(current.join(location)),),
+                            elapsed_ms=_ms(start),
+                        )
                     if hop.status_code not in _REDIRECT_CODES or not location:
                         return HttpResult(
                             url=url,
@@ -257,6 +282,7 @@ class HttpFetcher:
         headers: Mapping[str, str],
         timeout: float,
         progress: _Progress,
+        max_body: int = MAX_BODY,
     ) -> _Hop:
         """One request: resolve (or route) the host, then try its addresses in turn."""
         host = url.raw_host.decode("ascii")
@@ -273,7 +299,7 @@ class HttpFetcher:
             target = url.copy_with(host=ip, port=target_port)
             try:
                 return await self._send(
-                    method, target, request_headers, body, extensions, timeout, progress
+                    method, target, request_headers, body, extensions, timeout, progress, max_body
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 failure = classify(exc)
@@ -291,6 +317,7 @@ class HttpFetcher:
         extensions: dict[str, str],
         timeout: float,
         progress: _Progress,
+        max_body: int = MAX_BODY,
     ) -> _Hop:
         transport: httpx.AsyncBaseTransport
         if self._transport is not None:
@@ -320,14 +347,14 @@ class HttpFetcher:
             if response.status_code in _REDIRECT_CODES:
                 return _Hop(response.status_code, response.headers, b"")
             declared = ascii_int(response.headers.get("content-length", ""))
-            if declared is not None and declared > MAX_BODY:
-                raise ProtocolViolation(_TOO_LARGE, Cause.TOO_LARGE)
+            if declared is not None and declared > max_body:
+                raise ProtocolViolation(_too_large(max_body), Cause.TOO_LARGE)
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
-                if size > MAX_BODY:
-                    raise ProtocolViolation(_TOO_LARGE, Cause.TOO_LARGE)
+                if size > max_body:
+                    raise ProtocolViolation(_too_large(max_body), Cause.TOO_LARGE)
                 chunks.append(chunk)
             return _Hop(response.status_code, response.headers, b"".join(chunks))
 
@@ -370,6 +397,12 @@ def _check_redirect(
             f"redirect from HTTPS to plain HTTP ({target}) not followed without --allow-http",
             Cause.INSECURE_HTTP,
         )
+
+
+def _too_large(limit: int) -> str:
+    if limit % (1024 * 1024) == 0:
+        return f"response larger than {limit // (1024 * 1024)} MiB"
+    return f"response larger than {limit // 1024} KiB"
 
 
 def _media_type(headers: httpx.Headers) -> str | None:

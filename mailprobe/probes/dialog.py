@@ -35,8 +35,9 @@ from mailprobe.probes.replies import (
     foreign_greeting_cause,
     recognise_greeting,
 )
-from mailprobe.probes.stream import LineStream
+from mailprobe.probes.stream import LineStream, StartTlsInjection
 from mailprobe.probes.tls import chain_length, names_issuer_url, tls_info
+from mailprobe.probes.transcript import Recorder
 
 _NAMES = {Protocol.IMAP: "an IMAP", Protocol.POP3: "a POP3", Protocol.SMTP: "an SMTP"}
 
@@ -100,6 +101,7 @@ class Observation:
     preauth: bool = False
     login_disabled: bool = False
     plaintext_user_before_tls: bool = False
+    starttls_injection: int | None = None
     max_size: int | None = None
     tls: TlsInfo | None = None
     chain_len: int | None = None
@@ -168,6 +170,7 @@ class Session:
         sender_check: str | None,
         ehlo_name: str | None,
         redact: Callable[[str], str],
+        recorder: Recorder | None = None,
     ) -> None:
         self.protocol = protocol
         self.plan = plan
@@ -178,7 +181,7 @@ class Session:
         self.sender_check = sender_check
         self.ehlo_name = ehlo_name
         self.redact = redact
-        self.stream = LineStream(conn)
+        self.stream = LineStream(conn, recorder=recorder)
 
     # ------------------------------------------------------------------ timing
 
@@ -200,17 +203,33 @@ class Session:
         """The next server line (redacted), within the command timeout unless given."""
         line = await self.stream.read_line(self.timeouts.command if timeout is None else timeout)
         self.obs.bytes_received = self.stream.received
-        return self.redact(line)
+        return self.redact_reply(line)
+
+    def redact_reply(self, line: str) -> str:
+        """A server line redacted except its first word (tag, status or reply code).
+
+        The first word is the protocol's own structure and is parsed: a password equal to
+        a tag or a reply code (`mp2`, `250`) must not break the dialogue. The result's
+        texts are scrubbed as a whole once more when the probe ends.
+        """
+        head = len(line) - len(line.lstrip(" "))
+        end = line.find(" ", head)
+        if end < 0:
+            return line
+        return line[:end] + self.redact(line[end:])
 
     async def read_exactly(self, size: int) -> bytes:
         """Exactly `size` bytes (an IMAP literal) within the command timeout."""
         return await self.stream.read_exactly(size, self.timeouts.command)
 
-    async def send_line(self, text: str) -> None:
-        """Send one command line; CR or LF inside it would be a bug (command injection)."""
+    async def send_line(self, text: str, *, shown: str | None = None) -> None:
+        """Send one command line; CR or LF inside it would be a bug (command injection).
+
+        A line carrying a credential passes `shown`: the line as it may be recorded.
+        """
         if "\r" in text or "\n" in text:
             raise ValueError("a command line must not contain CR or LF")
-        await self.stream.send(text.encode("utf-8") + b"\r\n", self.timeouts.command)
+        await self.stream.send(text.encode("utf-8") + b"\r\n", self.timeouts.command, shown=shown)
 
     async def greeting_line(self) -> str:
         """The server's first line, checked to belong to the expected protocol.
@@ -226,7 +245,7 @@ class Session:
                 "(typical of rate limiting or a block list)",
                 Cause.CLOSED,
             )
-        line = self.redact(raw)
+        line = self.redact_reply(raw)
         detected = recognise_greeting(line)
         self.obs.detected_protocol = detected
         name = _NAMES[self.protocol]
@@ -268,13 +287,22 @@ class Session:
 
     async def upgrade(self) -> None:
         """Run the TLS handshake (implicit TLS, or after a STARTTLS go-ahead) and record it."""
-        with self.phase(ProbePhase.TLS):
-            await self.conn.start_tls(self.plan.context, self.timeouts.tls)
-        ssl_object = self.conn.ssl_object
-        if ssl_object is None:
-            raise ProtocolViolation(
-                "the TLS handshake ended without a TLS session", Cause.TLS_FAILED
-            )
+        starttls = self.plan.mode is Security.STARTTLS
+        try:
+            with self.phase(ProbePhase.TLS):
+                ssl_object = await self.stream.start_tls(
+                    self.plan.context, self.timeouts.tls, after_go_ahead=starttls
+                )
+        except StartTlsInjection as exc:
+            self.obs.starttls_injection = exc.size
+            raise ProbeStop(
+                ProbeStatus.TLS_ERROR,
+                f"the server sent {exc.size} byte(s) of plain text together with its "
+                f"STARTTLS go-ahead ({excerpt(self.redact(exc.sample), 80)!r}); they "
+                "would have been read as if they came over TLS (STARTTLS response "
+                "injection), so the session was abandoned",
+                Cause.STARTTLS_INJECTION,
+            ) from None
         self.obs.tls = tls_info(ssl_object, verified=self.plan.verified)
         self.obs.chain_len = chain_length(ssl_object)
         # Only the permissive connection's answer is read (to explain a failed strict one);

@@ -9,6 +9,7 @@ from mailprobe.models import DiscoveryOptions
 
 if TYPE_CHECKING:
     from mailprobe.probes.login import Credentials
+    from mailprobe.probes.sharing import SharedProbes
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,8 @@ class CheckOptions:
     allow_plaintext_login: bool = False
     sender_check: bool = False
     check_weak_tls: bool = False
+    #: Record the protocol conversation of every probe (`ProbeResult.transcript`).
+    transcript: bool = False
+    #: Probe results shared by every address of a bulk scan (see probes/sharing.py).
+    shared_probes: SharedProbes | None = field(default=None, compare=False, repr=False)
+    cert_warn_days: int = 30  # a certificate expiring within this many days: a warning

@@ -22,9 +22,9 @@ from mailprobe.models import (
 )
 from mailprobe.net.failures import CERT_TEXT, TIMEOUT_CAUSES, cert_cause
 from mailprobe.probes.dialog import Observation, Plan, ProbeTimeouts
-from mailprobe.probes.login import Credentials, redact
 from mailprobe.probes.replies import excerpt, read_hello_answer
 from mailprobe.probes.tls import OLD_TLS_VERSIONS, refine_untrusted
+from mailprobe.redact import Redactor
 
 _PHASE_LABEL = {
     ProbePhase.DNS: "looking up the server",
@@ -102,6 +102,7 @@ def _result(obs: Observation, status: ProbeStatus, reason: str) -> ProbeResult:
         failed_phase=obs.phase if failed else None,
         cause=_cause(obs),
         failed_attempts=obs.failed_attempts,
+        starttls_injection=obs.starttls_injection,
     )
 
 
@@ -266,21 +267,34 @@ def _plain_found(
     return _second_naming_first(first, second, status, named, notes=notes)
 
 
-def scrub(result: ProbeResult, creds: Credentials | None) -> ProbeResult:
-    """Remove every form of the password from the result's texts (defence in depth)."""
-    if creds is None:
+def scrub(result: ProbeResult, redactor: Redactor) -> ProbeResult:
+    """Remove every token that is the password (any encoding) from the result's texts.
+
+    Server lines are redacted as they are read; this pass is defence in depth over every
+    text that may quote a server (see `mailprobe.redact` for the token rule).
+    """
+    if not redactor:
         return result
     login = result.login
     if login is not None:
-        login = replace(login, detail=redact(login.detail, creds))
+        login = replace(login, detail=redactor.text(login.detail))
+    tls = result.tls
+    if tls is not None:
+        tls = replace(tls, verify_error=redactor.optional(tls.verify_error))
     return replace(
         result,
-        reason=excerpt(redact(result.reason, creds), 1000),
-        banner=redact(result.banner, creds) if result.banner is not None else None,
-        notes=tuple(redact(n, creds) for n in result.notes),
-        capabilities_before_tls=tuple(redact(c, creds) for c in result.capabilities_before_tls),
-        capabilities_after_tls=tuple(redact(c, creds) for c in result.capabilities_after_tls),
+        reason=excerpt(redactor.text(result.reason), 1000),
+        banner=redactor.optional(result.banner),
+        notes=redactor.many(result.notes),
+        capabilities_before_tls=redactor.many(result.capabilities_before_tls),
+        capabilities_after_tls=redactor.many(result.capabilities_after_tls),
+        auth_mechanisms=redactor.many(result.auth_mechanisms),
+        auth_before_tls=redactor.many(result.auth_before_tls),
+        failed_attempts=tuple(
+            replace(a, reason=redactor.text(a.reason)) for a in result.failed_attempts
+        ),
         login=login,
+        tls=tls,
     )
 
 

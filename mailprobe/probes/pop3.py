@@ -15,6 +15,7 @@ from mailprobe.probes.replies import (
     pop3_unstuff,
 )
 from mailprobe.probes.stream import MAX_REPLY_LINES
+from mailprobe.redact import REDACTED
 
 
 async def _status(s: Session) -> Pop3Status:
@@ -97,7 +98,7 @@ async def _login(s: Session, capa: Pop3Capabilities | None) -> LoginResult:
         await s.send_line("AUTH PLAIN")
         line = await s.read_line()
         if line.startswith("+") and not line.upper().startswith("+OK"):
-            await s.send_line(plain_response(creds))
+            await s.send_line(plain_response(creds), shown=REDACTED)
             line = await s.read_line()
         return classify_pop3_login(parse_pop3_status(line), "PLAIN")
     if capa is not None and not capa.user:
@@ -115,5 +116,5 @@ async def _login(s: Session, capa: Pop3Capabilities | None) -> LoginResult:
     user = await _status(s)
     if not user.ok:
         return classify_pop3_login(user, "USER")
-    await s.send_line(f"PASS {creds.password}")
+    await s.send_line(f"PASS {creds.password}", shown=f"PASS {REDACTED}")
     return classify_pop3_login(await _status(s), "USER")

@@ -28,11 +28,12 @@ from mailprobe.models import (
     Security,
     SourceId,
 )
-from mailprobe.probes.options import CheckOptions
+from mailprobe.probes.options import CheckOptions as CheckOptions  # its old home
 
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.probes import Credentials
+    from mailprobe.redact import Redactor
 
 log = logging.getLogger("mailprobe.probes.scheduler")
 
@@ -80,12 +81,18 @@ class Prober:
         self._default_username = default_username
         self._global_limit = asyncio.Semaphore(max(1, options.max_connections))
         self._host_limits: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Task[ProbeResult]] = {}
+        self._redactor: Redactor | None = None
+        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Future[ProbeResult]] = {}
 
     def start(self, candidate: Candidate) -> None:
         """Start probing `candidate`'s endpoint unless a probe of it already started."""
         key = candidate.setting.endpoint
-        if key not in self._tasks:
+        if key in self._tasks:
+            return
+        shared = self._options.shared_probes
+        if shared is not None and self._options.credentials is None:
+            self._tasks[key] = shared.task(key, lambda: self._probe(candidate))
+        else:
             self._tasks[key] = asyncio.create_task(self._probe(candidate))
 
     def _credentials(self, candidate: Candidate) -> tuple[Credentials | None, str]:
@@ -99,6 +106,16 @@ class Prober:
             username = candidate.setting.username or self._default_username or credentials.username
             credentials = replace(credentials, username=username)
         return credentials, ""
+
+    def _scrubber(self) -> Redactor:
+        """One redactor for every probe, also those that get no password: a server may
+        print it anyway (e.g. an untrusted endpoint of a host that did get it)."""
+        if self._redactor is None:
+            from mailprobe.redact import Redactor
+
+            creds = self._options.credentials
+            self._redactor = creds.redactor() if creds is not None else Redactor()
+        return self._redactor
 
     def _sender(self, credentials: Credentials | None) -> str | None:
         if credentials is None or not self._options.sender_check:
@@ -144,6 +161,8 @@ class Prober:
                 allow_plaintext_login=self._options.allow_plaintext_login,
                 sender_check=self._sender(credentials),
                 check_weak_tls=self._options.check_weak_tls,
+                redactor=credentials.redactor() if credentials is not None else self._scrubber(),
+                transcript=self._options.transcript,
             )
         if refusal and result.login is None:
             result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))

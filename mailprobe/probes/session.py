@@ -30,6 +30,7 @@ from mailprobe.models import (
     ProbeResult,
     Protocol,
     Security,
+    TranscriptEntry,
 )
 from mailprobe.net.connect import Connection, open_connection
 from mailprobe.net.dns import DnsClient
@@ -44,11 +45,13 @@ from mailprobe.net.failures import (
 from mailprobe.net.tlsctx import permissive_context, strict_context
 from mailprobe.probes.dialog import Observation, Plan, ProbeStop, ProbeTimeouts, Session
 from mailprobe.probes.imap import run_imap
-from mailprobe.probes.login import Credentials, redact
+from mailprobe.probes.login import Credentials
 from mailprobe.probes.outcome import compose, scrub, with_weak_tls
 from mailprobe.probes.pop3 import run_pop3
 from mailprobe.probes.smtp import run_smtp, validate_sender
 from mailprobe.probes.tls import client_hello, legacy_context
+from mailprobe.probes.transcript import Recorder
+from mailprobe.redact import Redactor
 
 _SCRIPTS = {Protocol.IMAP: run_imap, Protocol.POP3: run_pop3, Protocol.SMTP: run_smtp}
 
@@ -67,6 +70,8 @@ async def probe_endpoint(
     sender_check: str | None = None,
     ehlo_name: str | None = None,
     check_weak_tls: bool = False,
+    redactor: Redactor | None = None,
+    transcript: bool = False,
 ) -> ProbeResult:
     """Probe one endpoint with a live handshake and describe everything it showed.
 
@@ -75,6 +80,9 @@ async def probe_endpoint(
     are trusted or were named by the user. `sender_check` (SMTP, after a successful login)
     tries `MAIL FROM:<sender_check>` then `RSET`, never DATA. `check_weak_tls` spends the
     second connection of a successful TLS probe on testing TLS 1.0/1.1 acceptance.
+    `redactor` scrubs the server's text (by default it knows `credentials`' password);
+    pass one also where no credentials go, so a server that prints the password anyway
+    is scrubbed too. `transcript` records the conversation in `ProbeResult.transcript`.
 
     Never raises for network or server behaviour: every outcome is a `ProbeResult`.
     Raises InvalidInputError for an unusable `sender_check` or `net.ca_file`.
@@ -84,6 +92,8 @@ async def probe_endpoint(
     timeouts = timeouts or ProbeTimeouts()
     if sender_check is not None:
         validate_sender(sender_check)
+    if redactor is None:
+        redactor = credentials.redactor() if credentials is not None else Redactor()
     runner = _Runner(
         protocol,
         host,
@@ -94,7 +104,8 @@ async def probe_endpoint(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
         ehlo_name=ehlo_name,
-        credentials=credentials,
+        redactor=redactor,
+        transcript=transcript,
     )
     start = time.perf_counter()
     # The overall limit runs from here: building the TLS context counts against it.
@@ -130,7 +141,9 @@ async def probe_endpoint(
         connections=connections,
         timings=replace(result.timings, total=total_ms),
     )
-    return scrub(result, credentials)
+    if transcript:
+        result = replace(result, transcript=runner.transcript())
+    return scrub(result, redactor)
 
 
 class _Runner:
@@ -148,7 +161,8 @@ class _Runner:
         allow_plaintext_login: bool,
         sender_check: str | None,
         ehlo_name: str | None,
-        credentials: Credentials | None,
+        redactor: Redactor,
+        transcript: bool,
     ) -> None:
         self.protocol = protocol
         self.host = host
@@ -159,14 +173,27 @@ class _Runner:
         self.allow_plaintext_login = allow_plaintext_login
         self.sender_check = sender_check
         self.ehlo_name = ehlo_name
-        self.credentials = credentials
+        self.redactor = redactor
+        self.recorders: list[Recorder] | None = [] if transcript else None
 
-    def _redact(self, text: str) -> str:
-        return redact(text, self.credentials)
+    def transcript(self) -> tuple[TranscriptEntry, ...]:
+        """Every connection's recorded entries, in order, each after a connection event."""
+        entries: list[TranscriptEntry] = []
+        for recorder in self.recorders or ():
+            entries.extend(recorder.entries())
+        return tuple(entries)
+
+    def _recorder(self) -> Recorder | None:
+        if self.recorders is None:
+            return None
+        recorder = Recorder(self.redactor)
+        self.recorders.append(recorder)
+        return recorder
 
     async def attempt(self, plan: Plan, obs: Observation) -> None:
         """One connection: connect, (TLS), run the protocol script; fills `obs`."""
         conn = None
+        recorder: Recorder | None = None
         try:
             obs.phase = ProbePhase.CONNECT
             conn = await open_connection(
@@ -182,6 +209,13 @@ class _Runner:
             if conn.dns_ms is not None:
                 obs.timings[ProbePhase.DNS] = conn.dns_ms
             obs.timings[ProbePhase.CONNECT] = conn.connect_ms
+            recorder = self._recorder()
+            if recorder is not None:
+                checked = "" if plan.verified else ", certificate not checked"
+                recorder.event(
+                    f"connection {len(self.recorders or ())} to {self.host}:{self.port} "
+                    f"({plan.mode.value}{checked}): connected to {conn.ip} port {conn.port}"
+                )
             session = Session(
                 protocol=self.protocol,
                 plan=plan,
@@ -191,7 +225,8 @@ class _Runner:
                 allow_plaintext_login=self.allow_plaintext_login,
                 sender_check=self.sender_check,
                 ehlo_name=self.ehlo_name,
-                redact=self._redact,
+                redact=self.redactor.text,
+                recorder=recorder,
             )
             if plan.mode is Security.TLS:
                 await session.upgrade()
@@ -213,6 +248,8 @@ class _Runner:
         finally:
             if conn is not None:
                 await conn.close()
+                if recorder is not None:
+                    recorder.event("mailprobe closed the connection")
 
 
 def _failed(attempts: tuple[AttemptFailure, ...]) -> tuple[FailedAttempt, ...]:

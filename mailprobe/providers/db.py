@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailprobe.errors import ProviderDbError
 from mailprobe.providers.model import Provider
+from mailprobe.providers.validate import load_provider_file, successor_problems
 
 if TYPE_CHECKING:
     from mailprobe.providers.cache import CachedIndex
@@ -69,6 +70,7 @@ def cross_check(providers: Iterable[Provider]) -> list[str]:
                         f"{name}: {field}[{i}]: {value!r} is already claimed by {other_name}"
                     )
                 claimed.setdefault(value, provider)
+    problems.extend(successor_problems(ids))
     return problems
 
 
@@ -81,8 +83,6 @@ def check_folder(folder: Path) -> tuple[tuple[Provider, ...], list[str]]:
     files = provider_files(folder)
     if not files:
         problems.append(f"{folder}: contains no provider files (*.toml)")
-    from mailprobe.providers.validate import load_provider_file
-
     for path in files:
         try:
             providers.append(load_provider_file(path))
@@ -267,6 +267,15 @@ class ProviderDb:
             if "." not in rest:
                 return None
             rest = rest.split(".", 1)[1]
+
+    def effective(self, provider: Provider) -> Provider:
+        """`provider` with its successor's servers when it names one and lists none."""
+        if provider.servers or provider.successor is None:
+            return provider
+        heir = self.get(provider.successor)
+        if heir is None:
+            return provider
+        return replace(provider, servers=heir.servers, oauth2=provider.oauth2 or heir.oauth2)
 
     def get(self, provider_id: str) -> Provider | None:
         """The provider with this id, or None."""
