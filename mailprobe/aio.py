@@ -5,16 +5,18 @@ Same keyword arguments, same `Report`, awaited inside your own event loop::
     import asyncio, mailprobe.aio
     report = asyncio.run(mailprobe.aio.check("alice@example.org", timeout=5))
 
-Arguments are validated before anything runs: a value that cannot be used raises
-`mailprobe.InvalidArgumentError` naming the keyword. Network trouble never raises; it is
-data in the report.
+`policy` (a policy file's path, or a parsed policy) adds `policy.*` findings and
+`baseline` (an earlier JSON report's path, or that report as a dict) adds `changes`, as
+`--policy` and `--baseline` do. Arguments are validated before anything runs: a value
+that cannot be used raises `mailprobe.InvalidArgumentError` naming the keyword. Network
+trouble never raises; it is data in the report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from os import PathLike
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailprobe import arguments
 from mailprobe.errors import InvalidArgumentError
@@ -30,6 +32,7 @@ from mailprobe.models import (
 )
 
 if TYPE_CHECKING:
+    from mailprobe.policy_file import Policy
     from mailprobe.probes.login import Credentials
     from mailprobe.probes.options import CheckOptions
 
@@ -77,6 +80,8 @@ async def discover(
     allow_http: bool = False,
     send_address: bool = False,
     sources: Iterable[SourceId | str] | str | None = None,
+    policy: str | PathLike[str] | Policy | None = None,
+    baseline: str | PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Report:
     """Gather candidate settings for `address` from every source; no mail server is contacted.
 
@@ -95,7 +100,10 @@ async def discover(
         send_address=send_address,
         sources=sources,
     )
-    return await run_discover(arguments.address_value(address), options)
+    rules = arguments.policy_value(policy)
+    earlier = arguments.baseline_value(baseline)
+    report = await run_discover(arguments.address_value(address), options)
+    return arguments.after_run(report, rules, earlier)
 
 
 def check_options(
@@ -159,6 +167,8 @@ async def check(
     credentials: Credentials | None = None,
     allow_plaintext_login: bool = False,
     sender_check: bool = False,
+    policy: str | PathLike[str] | Policy | None = None,
+    baseline: str | PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Report:
     """Discover the settings for `address` and verify each server with a live handshake.
 
@@ -185,7 +195,10 @@ async def check(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
     )
-    return await run_check(arguments.address_value(address), options)
+    rules = arguments.policy_value(policy)
+    earlier = arguments.baseline_value(baseline)
+    report = await run_check(arguments.address_value(address), options)
+    return arguments.after_run(report, rules, earlier)
 
 
 def probe_options(
@@ -234,6 +247,8 @@ async def probe(
     credentials: Credentials | None = None,
     allow_plaintext_login: bool = False,
     sender_check: bool = False,
+    policy: str | PathLike[str] | Policy | None = None,
+    baseline: str | PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Report:
     """Verify one setting a user typed in (`"HOST[:PORT]"`) and detect what is missing.
 
@@ -255,7 +270,10 @@ async def probe(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
     )
-    return await run_probe(host, port, chosen, mode, options)
+    rules = arguments.policy_value(policy)
+    earlier = arguments.baseline_value(baseline)
+    report = await run_probe(host, port, chosen, mode, options)
+    return arguments.after_run(report, rules, earlier)
 
 
 __all__ = ["check", "discover", "probe"]

@@ -15,7 +15,7 @@ An offline `discover` or `check` starts no event loop at all: it contacts nothin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,6 +32,7 @@ from mailprobe.models import (
 )
 
 if TYPE_CHECKING:
+    from mailprobe.policy_file import Policy
     from mailprobe.probes.login import Credentials
 
 T = TypeVar("T")
@@ -69,6 +70,8 @@ def discover(
     allow_http: bool = False,
     send_address: bool = False,
     sources: Iterable[SourceId | str] | str | None = None,
+    policy: str | PathLike[str] | Policy | None = None,
+    baseline: str | PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Report:
     """Gather candidate settings for `address` from every source; no mail server is contacted.
 
@@ -87,10 +90,14 @@ def discover(
         send_address=send_address,
         sources=sources,
     )
+    rules = arguments.policy_value(policy)
+    earlier = arguments.baseline_value(baseline)
     text = arguments.address_value(address)
     if options.offline:
-        return run_discover_offline(text, options)
-    return run_sync(lambda: run_discover(text, options))
+        report = run_discover_offline(text, options)
+    else:
+        report = run_sync(lambda: run_discover(text, options))
+    return arguments.after_run(report, rules, earlier)
 
 
 def check(
@@ -110,6 +117,8 @@ def check(
     credentials: Credentials | None = None,
     allow_plaintext_login: bool = False,
     sender_check: bool = False,
+    policy: str | PathLike[str] | Policy | None = None,
+    baseline: str | PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Report:
     """Discover the settings for `address` and verify each server with a live handshake.
 
@@ -136,10 +145,14 @@ def check(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
     )
+    rules = arguments.policy_value(policy)
+    earlier = arguments.baseline_value(baseline)
     text = arguments.address_value(address)
     if options.discovery.offline:
-        return run_discover_offline(text, options.discovery)
-    return run_sync(lambda: run_check(text, options))
+        report = run_discover_offline(text, options.discovery)
+    else:
+        report = run_sync(lambda: run_check(text, options))
+    return arguments.after_run(report, rules, earlier)
 
 
 def probe(
@@ -156,6 +169,8 @@ def probe(
     credentials: Credentials | None = None,
     allow_plaintext_login: bool = False,
     sender_check: bool = False,
+    policy: str | PathLike[str] | Policy | None = None,
+    baseline: str | PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Report:
     """Verify one setting a user typed in (`"HOST[:PORT]"`) and detect what is missing.
 
@@ -177,7 +192,10 @@ def probe(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
     )
-    return run_sync(lambda: run_probe(host, port, chosen, mode, options))
+    rules = arguments.policy_value(policy)
+    earlier = arguments.baseline_value(baseline)
+    report = run_sync(lambda: run_probe(host, port, chosen, mode, options))
+    return arguments.after_run(report, rules, earlier)
 
 
 __all__ = ["check", "discover", "probe", "run_sync"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mailprobe.errors import InvalidArgumentError, InvalidOptionError
 from mailprobe.models import (
@@ -22,11 +22,13 @@ from mailprobe.models import (
     Nameserver,
     NetOptions,
     Protocol,
+    Report,
     Security,
     SourceId,
 )
 
 if TYPE_CHECKING:
+    from mailprobe.policy_file import Policy
     from mailprobe.probes.login import Credentials
     from mailprobe.probes.options import CheckOptions
 
@@ -280,3 +282,44 @@ def probe_target(
                 "protocol", "needed (imap, pop3 or smtp): the port does not imply one"
             )
     return host, port, chosen, security_value(security)
+
+
+def policy_value(value: object) -> Policy | None:
+    """`policy`: a path to a policy file (read and checked now) or a parsed `Policy`."""
+    if value is None:
+        return None
+    from mailprobe.policy_file import Policy, load_policy
+
+    if isinstance(value, Policy):
+        return value
+    if isinstance(value, str | PathLike):
+        return load_policy(Path(value))  # PolicyError names the file, key and line
+    raise InvalidArgumentError("policy", f"expected a path or a parsed policy, got {value!r}")
+
+
+def baseline_value(value: object) -> Mapping[str, Any] | None:
+    """`baseline`: a path to an earlier JSON report, or that report as a dict."""
+    if value is None:
+        return None
+    from mailprobe.baseline import check_report_doc, load_baseline
+
+    if isinstance(value, Mapping):
+        return check_report_doc(dict(value), "baseline")
+    if isinstance(value, str | PathLike):
+        return load_baseline(Path(value))  # BaselineError names the file
+    raise InvalidArgumentError(
+        "baseline", f"expected a path or a report dict, got {type(value).__name__}"
+    )
+
+
+def after_run(report: Report, policy: Policy | None, baseline: Mapping[str, Any] | None) -> Report:
+    """`report` with the policy's findings and the changes since the baseline, if given."""
+    if policy is not None:
+        from mailprobe.policy import apply_policy
+
+        report = apply_policy(report, policy)
+    if baseline is not None:
+        from mailprobe.baseline import apply_baseline
+
+        report = apply_baseline(report, baseline)
+    return report

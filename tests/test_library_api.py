@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import socket
 import subprocess
 import sys
@@ -396,3 +397,48 @@ async def test_discover_and_check_give_a_silent_nameserver_the_same_time(
         assert srv.status is mailprobe.SourceStatus.TIMEOUT
         assert "timed out after 5 s" in srv.detail
     assert counter.datagrams > 0
+
+
+# --------------------------------------------------------------------------- policy, baseline
+
+
+def test_policy_and_baseline_work_as_on_the_command_line(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[expect.imap]\nport = 143\n", encoding="utf-8")
+    earlier = mailprobe.discover("you@gmail.com", offline=True).to_json()
+    assert mailprobe.discover("you@gmail.com", offline=True, baseline=earlier).changes == ()
+
+    moved = json.loads(json.dumps(earlier))
+    moved["recommended"]["imap"]["port"] = 143
+    baseline_file = tmp_path / "earlier.json"
+    baseline_file.write_text(json.dumps(moved), encoding="utf-8")
+    for report in (
+        mailprobe.check("you@gmail.com", offline=True, policy=policy, baseline=moved),
+        asyncio.run(
+            aio.discover("you@gmail.com", offline=True, policy=str(policy), baseline=baseline_file)
+        ),
+    ):
+        violations = [f for f in report.findings if f.id.startswith("policy.")]
+        assert [f.id for f in violations] == ["policy.expect.imap.port"]
+        assert violations[0].severity is mailprobe.Severity.ERROR
+        setting = [c for c in report.changes if c.id == "change.setting"]
+        assert [(c.before, c.after) for c in setting] == [
+            ("imap.gmail.com:143 tls", "imap.gmail.com:993 tls")
+        ]
+
+
+def test_a_bad_policy_or_baseline_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[require]\nservises = []\n", encoding="utf-8")
+    with pytest.raises(mailprobe.PolicyError):
+        mailprobe.discover("you@gmail.com", offline=True, policy=broken)
+    with pytest.raises(mailprobe.BaselineError):
+        mailprobe.discover("you@gmail.com", offline=True, baseline={"not": "a report"})
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({"policy": 42}, "policy"),
+        ({"baseline": 42}, "baseline"),
+    ]
+    for kwargs, argument in bad:
+        with pytest.raises(mailprobe.InvalidArgumentError) as caught:
+            mailprobe.discover("you@gmail.com", offline=True, **kwargs)
+        assert caught.value.argument == argument
