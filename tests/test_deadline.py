@@ -181,7 +181,9 @@ async def test_the_command_line_keeps_the_deadline(bed: BedInfo, timeout: float)
     # A loaded machine (the suite runs beside other work) slows every process alike: the
     # bound allows what an empty interpreter takes right now, on top of the margin.
     assert wall <= timeout + DEADLINE_MARGIN + await _idle_process_wall()
-    assert status == 4
+    # 4: nothing could be tested; 3 when a loaded machine left discovery (half the time)
+    # too little to finish.
+    assert status in (3, 4)
     report = json.loads(out)
     statuses = {c["probe"]["status"] for c in report["candidates"]}
     assert statuses <= {"timeout", "skipped"}
