@@ -8,9 +8,16 @@ from enum import IntEnum
 
 from mailprobe.models import ProbeStatus, Report, Severity
 
-#: Probe statuses meaning "could not be tested from here", as opposed to a real answer.
+#: Probe statuses meaning "could not be tested from here", as opposed to a real answer
+#: (`skipped`: the deadline left no time to start the probe).
 BLOCKED_STATUSES = frozenset(
-    {ProbeStatus.REFUSED, ProbeStatus.TIMEOUT, ProbeStatus.DNS_ERROR, ProbeStatus.RATE_LIMITED}
+    {
+        ProbeStatus.REFUSED,
+        ProbeStatus.TIMEOUT,
+        ProbeStatus.DNS_ERROR,
+        ProbeStatus.RATE_LIMITED,
+        ProbeStatus.SKIPPED,
+    }
 )
 
 
@@ -63,8 +70,8 @@ def exit_status_for(
     report: Report, fail_on: Severity = Severity.ERROR, fail_on_ids: Sequence[str] = ()
 ) -> ExitStatus:
     """3 when no settings were found, 4 when every probe was blocked (refused, timed out,
-    DNS failure, rate-limited), 1 when a finding or change (since a baseline) is at or
-    above `fail_on` or its id matches a `fail_on_ids` glob, else 0."""
+    DNS failure, rate-limited, skipped for lack of time), 1 when a finding or change (since
+    a baseline) is at or above `fail_on` or its id matches a `fail_on_ids` glob, else 0."""
     if not report.candidates:
         return ExitStatus.NOT_FOUND
     if untestable(report):
