@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.exit_status import FailRule, exit_status_for
@@ -19,7 +19,7 @@ from mailprobe.models import Report, Severity
 from mailprobe.render.formats import OutputFormat, RenderOptions, write_report
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from mailprobe.policy import Policy
 
@@ -97,6 +97,23 @@ def finish(report: Report, out: OutputOptions) -> int:
         from mailprobe.baseline import apply_baseline
 
         report = apply_baseline(report, out.baseline)
+    code = emit(
+        out,
+        lambda stream, options, summary: write_report(
+            report, out.fmt, stream, options, summary=summary
+        ),
+    )
+    if code is not None:
+        return code
+    return int(exit_status_for(report, out.rule.severity, out.rule.ids))
+
+
+def emit(
+    out: OutputOptions, writer: Callable[[IO[str], RenderOptions, IO[str] | None], int | None]
+) -> int | None:
+    """Call `writer(stdout, render options, summary)`, with github's job summary opened
+    (appending) on `$GITHUB_STEP_SUMMARY` when that format and variable are set; returns
+    what `writer` returns (the format's own exit code, or None)."""
     options = RenderOptions(
         rule=out.rule,
         verbose=not out.brief,
@@ -104,17 +121,13 @@ def finish(report: Report, out: OutputOptions) -> int:
         cert_crit_days=out.policy.cert_min_days if out.policy is not None else None,
     )
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if out.fmt is OutputFormat.GITHUB and summary_path:
-        try:
-            summary = open(summary_path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise InvalidOptionError(
-                f"GITHUB_STEP_SUMMARY={summary_path}: cannot append: {exc.strerror or exc}"
-            ) from None
-        with summary:
-            code = write_report(report, out.fmt, sys.stdout, options, summary=summary)
-    else:
-        code = write_report(report, out.fmt, sys.stdout, options)
-    if code is not None:
-        return code
-    return int(exit_status_for(report, out.rule.severity, out.rule.ids))
+    if out.fmt is not OutputFormat.GITHUB or not summary_path:
+        return writer(sys.stdout, options, None)
+    try:
+        summary = open(summary_path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise InvalidOptionError(
+            f"GITHUB_STEP_SUMMARY={summary_path}: cannot append: {exc.strerror or exc}"
+        ) from None
+    with summary:
+        return writer(sys.stdout, options, summary)
