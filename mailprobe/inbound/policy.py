@@ -189,13 +189,19 @@ def evaluate_domain_policy(report: DomainReport, policy: Policy) -> tuple[Findin
 
 def apply_domain_policy(report: DomainReport, policy: Policy) -> DomainReport:
     """`report` with the policy's violations added to its findings (listed after the
-    others) and `policy_rules` naming the rules that were evaluated. The verdicts stay
-    those of the checks themselves; the exit code counts the violations."""
-    violations = evaluate_domain_policy(report, policy)
+    others), `policy_rules` naming the rules that were evaluated, and the verdicts
+    recomputed: a violation about an MX host counts toward that host's verdict, a
+    domain-wide one toward the domain's."""
+    from mailprobe.inbound import diagnose
+
+    findings = [*report.findings, *evaluate_domain_policy(report, policy)]
+    per_mx, verdict = diagnose.judge(report.mx, report.mx_set, findings)
     return replace(
         report,
-        findings=(*report.findings, *violations),
+        findings=tuple(findings),
         policy_rules=policy.rules("domain"),
+        verdicts=per_mx,
+        verdict=verdict,
     )
 
 
