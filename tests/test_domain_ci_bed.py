@@ -516,3 +516,57 @@ def test_every_domain_json_is_checked(
     before = schemacheck.counts["domain"]
     _domain(capsys, inbound, f"ee.{S}", "--format", "json")
     assert schemacheck.counts["domain"] == before + 1
+
+
+def test_baseline_rules_on_edited_reports(baseline_file: Path) -> None:
+    """What the bed cannot switch in place (TLS version, MTA-STS mode, MX set, STARTTLS)
+    is edited into a copy of a real stored report."""
+    import copy
+
+    from mailprobe.baseline import compare_reports
+
+    old = json.loads(baseline_file.read_text())
+
+    def changes(edit: Any) -> dict[str, tuple[str, str | None, str | None]]:
+        new = copy.deepcopy(old)
+        edit(new)
+        return {c.id: (str(c.severity), c.before, c.after) for c in compare_reports(old, new)}
+
+    assert changes(lambda d: None) == {}
+    smtp = ("mx", 0, "addresses", 0, "smtp")
+
+    def at(doc: dict[str, Any], path: tuple[Any, ...]) -> Any:
+        for key in path:
+            doc = doc[key]
+        return doc
+
+    def lower_tls(d: dict[str, Any]) -> None:
+        at(d, smtp)["tls"]["version"] = "TLSv1.1"
+
+    version = old["mx"][0]["addresses"][0]["smtp"]["tls"]["version"]
+    assert changes(lower_tls)["change.tls_version"] == ("error", version, "TLSv1.1")
+
+    def no_starttls(d: dict[str, Any]) -> None:
+        at(d, smtp).update(starttls=False, tls=None, cert=None)
+
+    assert changes(no_starttls)["change.service"] == ("error", "STARTTLS", "no STARTTLS")
+
+    def enforce(d: dict[str, Any]) -> None:
+        d["mta_sts"].update(status="ok", mode="enforce")
+
+    assert changes(enforce)["change.mta_sts"] == ("info", None, "enforce")
+    stronger = copy.deepcopy(old)
+    enforce(stronger)
+    [weaker] = compare_reports(stronger, old)
+    assert (weaker.id, weaker.severity, weaker.before, weaker.after) == (
+        "change.mta_sts",
+        "error",
+        "enforce",
+        None,
+    )
+
+    def other_mx(d: dict[str, Any]) -> None:
+        d["mx"][0]["host"] = f"mx2.{S}"
+
+    mx = changes(other_mx)["change.mx"]
+    assert mx == ("warning", f"10 {sz.MX_EE}", f"10 mx2.{S}")

@@ -50,7 +50,7 @@ def render(report: DomainReport, rule: FailRule | None = None) -> str:
     status = domain_exit_status(report, rule.severity, rule.ids)
     hosts = len(report.mx)
     verdict = (
-        f"**Verdict: {str(report.verdict).upper()}** ({outcome(status)}). "
+        f"**Verdict: {str(report.verdict).upper()}**; the run {outcome(status)}. "
         f"{hosts} MX host{'s' if hosts != 1 else ''} checked. {counts_text(report)}."
     )
     out = [f"## mailprobe domain: {escape(report.domain)}", "", verdict, ""]
