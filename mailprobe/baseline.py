@@ -231,42 +231,62 @@ def _tls_changes(old: Doc, new: Doc) -> Iterator[Change]:
         was = before_probes.get(key)
         if was is None:
             continue
-        tls_before, tls_after = was.get("tls") or {}, probe.get("tls") or {}
-        v_before, v_after = tls_before.get("version"), tls_after.get("version")
-        protocol, host, port = _protocol(key[0]), key[1], key[2]
-        if v_before and v_after and v_before != v_after:
-            lowered = tls_rank(v_after) < tls_rank(v_before)
-            yield Change(
-                "change.tls_version",
-                Severity.ERROR if lowered else Severity.INFO,
-                f"{_where(key)} now negotiates {v_after} (was {v_before}).",
-                protocol=protocol,
-                host=host,
-                port=port,
-                before=v_before,
-                after=v_after,
-            )
-        cert_before, cert_after = tls_before.get("cert"), tls_after.get("cert")
-        if not cert_before or not cert_after:
-            continue
-        fields = ("not_after", "issuer", "subject")
-        if all(cert_before.get(k) == cert_after.get(k) for k in fields):
-            continue
-        renewed = str(cert_after.get("not_after")) >= str(cert_before.get("not_after")) and bool(
-            tls_after.get("verified")
+        tls_after = probe.get("tls") or {}
+        yield from tls_session_changes(
+            _where(key),
+            was.get("tls") or {},
+            tls_after,
+            trusted=bool(tls_after.get("verified")),
+            protocol=_protocol(key[0]),
+            host=key[1],
+            port=key[2],
         )
+
+
+def tls_session_changes(
+    where: str,
+    tls_before: Mapping[str, Any],
+    tls_after: Mapping[str, Any],
+    *,
+    trusted: bool,
+    protocol: Protocol | None,
+    host: str,
+    port: int,
+    untrusted: str = "it is not a verified renewal",
+) -> Iterator[Change]:
+    """`change.tls_version` and `change.cert` between two `tls` objects of one endpoint
+    (`where` names it in the summary). A later certificate that is `trusted` is a renewal
+    (info); any other replacement is a warning, its summary ending with `untrusted`."""
+    v_before, v_after = tls_before.get("version"), tls_after.get("version")
+    if v_before and v_after and v_before != v_after:
+        lowered = tls_rank(v_after) < tls_rank(v_before)
         yield Change(
-            "change.cert",
-            Severity.INFO if renewed else Severity.WARNING,
-            f"{_where(key)} presents another certificate: {cert_text(cert_after)} "
-            f"(was {cert_text(cert_before)})"
-            + ("." if renewed else "; it is not a verified renewal."),
+            "change.tls_version",
+            Severity.ERROR if lowered else Severity.INFO,
+            f"{where} now negotiates {v_after} (was {v_before}).",
             protocol=protocol,
             host=host,
             port=port,
-            before=cert_text(cert_before),
-            after=cert_text(cert_after),
+            before=v_before,
+            after=v_after,
         )
+    cert_before, cert_after = tls_before.get("cert"), tls_after.get("cert")
+    if not cert_before or not cert_after:
+        return
+    if all(cert_before.get(k) == cert_after.get(k) for k in ("not_after", "issuer", "subject")):
+        return
+    renewed = str(cert_after.get("not_after")) >= str(cert_before.get("not_after")) and trusted
+    yield Change(
+        "change.cert",
+        Severity.INFO if renewed else Severity.WARNING,
+        f"{where} presents another certificate: {cert_text(cert_after)} "
+        f"(was {cert_text(cert_before)})" + ("." if renewed else f"; {untrusted}."),
+        protocol=protocol,
+        host=host,
+        port=port,
+        before=cert_text(cert_before),
+        after=cert_text(cert_after),
+    )
 
 
 _ORDER = {p: i for i, p in enumerate(Protocol)}
@@ -328,4 +348,5 @@ __all__ = [
     "finding_changes",
     "load_baseline",
     "tls_rank",
+    "tls_session_changes",
 ]

@@ -418,9 +418,20 @@ def test_tls_rpt_rule(inbound: InboundInfo) -> None:
     policy = parse_policy("[domain]\ntls_rpt = true\n")
     assert [f for f in apply_domain_policy(report, policy).findings if f.policy] == []
     absent = replace(report, tls_rpt=TlsRptResult("absent", detail="no _smtp._tls TXT record"))
-    [violation] = [f for f in apply_domain_policy(absent, policy).findings if f.policy]
+    judged = apply_domain_policy(absent, policy)
+    [violation] = [f for f in judged.findings if f.policy]
     assert violation.id == "policy.domain.tls_rpt"
     assert "absent" in violation.summary
+    assert judged.verdict == "fail"  # a domain-wide violation counts toward the verdict
+    # The library renders it the way the command line does.
+    import io
+
+    from mailprobe.render.domain import write_domain_report
+    from mailprobe.render.formats import OutputFormat
+
+    stream = io.StringIO()
+    assert write_domain_report(judged, OutputFormat.NAGIOS, stream) == 2
+    assert stream.getvalue().startswith(f"MAILPROBE CRITICAL - ee.{S}: FAIL, 1 MX (")
     assert report.facts()["dnssec"] is True
     assert absent.facts()["tls_rpt"] is False
 

@@ -116,9 +116,8 @@ def domain(
 
 def finish_domain(report: DomainReport, out: OutputOptions) -> int:
     """Apply the policy and baseline, render to stdout, and return the exit code."""
-    from mailprobe.cli.output import emit
+    from mailprobe.cli.output import conclude
     from mailprobe.inbound.exit import domain_exit_status
-    from mailprobe.render.domain import write_domain_report
 
     if out.policy is not None:
         from mailprobe.inbound.policy import apply_domain_policy
@@ -128,12 +127,9 @@ def finish_domain(report: DomainReport, out: OutputOptions) -> int:
         from mailprobe.inbound.baseline import apply_domain_baseline
 
         report = apply_domain_baseline(report, out.baseline)
-    code = emit(
+    return conclude(
         out,
-        lambda stream, options, summary: write_domain_report(
-            report, out.fmt, stream, options, summary=summary
-        ),
+        "mailprobe.render.domain",
+        report,
+        lambda: int(domain_exit_status(report, out.rule.severity, out.rule.ids)),
     )
-    if code is not None:
-        return code
-    return int(domain_exit_status(report, out.rule.severity, out.rule.ids))

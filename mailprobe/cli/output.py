@@ -11,12 +11,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.exit_status import FailRule, exit_status_for
 from mailprobe.models import Report, Severity
-from mailprobe.render.formats import OutputFormat, RenderOptions, write_report
+from mailprobe.render.formats import OutputFormat, RenderOptions, dispatch
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -97,23 +97,19 @@ def finish(report: Report, out: OutputOptions) -> int:
         from mailprobe.baseline import apply_baseline
 
         report = apply_baseline(report, out.baseline)
-    code = emit(
+    return conclude(
         out,
-        lambda stream, options, summary: write_report(
-            report, out.fmt, stream, options, summary=summary
-        ),
+        "mailprobe.render",
+        report,
+        lambda: int(exit_status_for(report, out.rule.severity, out.rule.ids)),
     )
-    if code is not None:
-        return code
-    return int(exit_status_for(report, out.rule.severity, out.rule.ids))
 
 
-def emit(
-    out: OutputOptions, writer: Callable[[IO[str], RenderOptions, IO[str] | None], int | None]
-) -> int | None:
-    """Call `writer(stdout, render options, summary)`, with github's job summary opened
-    (appending) on `$GITHUB_STEP_SUMMARY` when that format and variable are set; returns
-    what `writer` returns (the format's own exit code, or None)."""
+def conclude(out: OutputOptions, package: str, report: object, status: Callable[[], int]) -> int:
+    """Render `report` with the format modules of `package` (see `formats.dispatch`) to
+    stdout, with github's job summary opened (appending) on `$GITHUB_STEP_SUMMARY` when
+    that format and variable are set; return the format's own exit code (nagios), else
+    `status()`."""
     options = RenderOptions(
         rule=out.rule,
         verbose=not out.brief,
@@ -122,12 +118,14 @@ def emit(
     )
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if out.fmt is not OutputFormat.GITHUB or not summary_path:
-        return writer(sys.stdout, options, None)
-    try:
-        summary = open(summary_path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise InvalidOptionError(
-            f"GITHUB_STEP_SUMMARY={summary_path}: cannot append: {exc.strerror or exc}"
-        ) from None
-    with summary:
-        return writer(sys.stdout, options, summary)
+        code = dispatch(package, report, out.fmt, sys.stdout, options)
+    else:
+        try:
+            summary = open(summary_path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InvalidOptionError(
+                f"GITHUB_STEP_SUMMARY={summary_path}: cannot append: {exc.strerror or exc}"
+            ) from None
+        with summary:
+            code = dispatch(package, report, out.fmt, sys.stdout, options, summary=summary)
+    return status() if code is None else code

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from mailprobe.baseline import cert_text, finding_changes, tls_rank
+from mailprobe.baseline import finding_changes, tls_session_changes
 from mailprobe.models import Change, Severity
 
 if TYPE_CHECKING:
@@ -86,56 +86,39 @@ def _address_changes(old: Doc, new: Doc) -> Iterator[Change]:
             continue
         where = f"{host} [{ip}] port 25"
         smtp_before, smtp_after = was.get("smtp") or {}, address.get("smtp") or {}
-        tls_before, tls_after = smtp_before.get("tls") or {}, smtp_after.get("tls") or {}
-        s_before, s_after = smtp_before.get("starttls"), smtp_after.get("starttls")
-        if s_before is True and s_after is not True:
-            after = "no STARTTLS" if s_after is False else str(smtp_after.get("status"))
+        state_before, state_after = _starttls_state(smtp_before), _starttls_state(smtp_after)
+        if (state_before == "STARTTLS") != (state_after == "STARTTLS"):
+            lost = state_before == "STARTTLS"
             yield _change(
                 "change.service",
-                Severity.ERROR,
-                f"{where} no longer offers STARTTLS ({after}).",
+                Severity.ERROR if lost else Severity.INFO,
+                f"{where} no longer offers STARTTLS ({state_after})."
+                if lost
+                else f"{where} offers STARTTLS again (was {state_before}).",
                 host,
-                before="STARTTLS",
-                after=after,
+                before=state_before,
+                after=state_after,
             )
-        elif s_before is not True and s_after is True:
-            before = "no STARTTLS" if s_before is False else str(smtp_before.get("status"))
-            yield _change(
-                "change.service",
-                Severity.INFO,
-                f"{where} offers STARTTLS again (was {before}).",
-                host,
-                before=before,
-                after="STARTTLS",
-            )
-        v_before, v_after = tls_before.get("version"), tls_after.get("version")
-        if v_before and v_after and v_before != v_after:
-            lowered = tls_rank(v_after) < tls_rank(v_before)
-            yield _change(
-                "change.tls_version",
-                Severity.ERROR if lowered else Severity.INFO,
-                f"{where} now negotiates {v_after} (was {v_before}).",
-                host,
-                before=v_before,
-                after=v_after,
-            )
-        c_before, c_after = tls_before.get("cert"), tls_after.get("cert")
-        if not c_before or not c_after:
-            continue
-        if all(c_before.get(k) == c_after.get(k) for k in ("not_after", "issuer", "subject")):
-            continue
-        trusted = bool(tls_after.get("verified")) or (address.get("dane") or {}).get("matched")
-        renewed = str(c_after.get("not_after")) >= str(c_before.get("not_after")) and trusted
-        yield _change(
-            "change.cert",
-            Severity.INFO if renewed else Severity.WARNING,
-            f"{where} presents another certificate: {cert_text(c_after)} "
-            f"(was {cert_text(c_before)})"
-            + ("." if renewed else "; neither PKIX nor DANE vouches for it."),
-            host,
-            before=cert_text(c_before),
-            after=cert_text(c_after),
+        tls_after = smtp_after.get("tls") or {}
+        dane_ok = (address.get("dane") or {}).get("matched") is True
+        yield from tls_session_changes(
+            where,
+            smtp_before.get("tls") or {},
+            tls_after,
+            trusted=bool(tls_after.get("verified")) or dane_ok,
+            protocol=None,
+            host=host,
+            port=25,
+            untrusted="neither PKIX nor DANE vouches for it",
         )
+
+
+def _starttls_state(smtp: Mapping[str, Any]) -> str:
+    """`STARTTLS`, `no STARTTLS`, or the status of a test that got no answer."""
+    starttls = smtp.get("starttls")
+    if starttls is None:
+        return str(smtp.get("status"))
+    return "STARTTLS" if starttls else "no STARTTLS"
 
 
 def _sts_mode(doc: Doc) -> str | None:

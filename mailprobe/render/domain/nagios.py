@@ -60,19 +60,6 @@ def _headline(report: DomainReport) -> str:
     return f"{report.domain}: {str(report.verdict).upper()}, {hosts}"
 
 
-def render(
-    report: DomainReport,
-    rule: FailRule | None = None,
-    *,
-    cert_warn_days: int = 30,
-    cert_crit_days: int | None = None,
-) -> str:
-    """The plugin output: status line with perfdata, then one line per problem."""
-    status = domain_status(report, rule)
-    perf = perfdata(report, cert_warn_days, cert_crit_days)
-    return plugin_output(report, status, _headline(report), perf)
-
-
 def write(
     report: DomainReport,
     stream: IO[str],
@@ -81,6 +68,9 @@ def write(
     cert_warn_days: int = 30,
     cert_crit_days: int | None = None,
 ) -> NagiosStatus:
-    """Write the plugin output to `stream` and return the status (the exit code to use)."""
-    stream.write(render(report, rule, cert_warn_days=cert_warn_days, cert_crit_days=cert_crit_days))
-    return domain_status(report, rule)
+    """Write the plugin output (status line with perfdata, then one line per problem) to
+    `stream` and return the status (the exit code to use)."""
+    status = domain_status(report, rule)
+    perf = perfdata(report, cert_warn_days, cert_crit_days)
+    stream.write(plugin_output(report, status, _headline(report), perf))
+    return status
