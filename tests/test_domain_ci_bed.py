@@ -581,3 +581,60 @@ def test_baseline_rules_on_edited_reports(baseline_file: Path) -> None:
 
     mx = changes(other_mx)["change.mx"]
     assert mx == ("warning", f"10 {sz.MX_EE}", f"10 mx2.{S}")
+
+
+# --------------------------------------------------------------------------- docs/monitoring.md
+
+MONITORING = Path(__file__).resolve().parent.parent / "docs" / "monitoring.md"
+
+
+def _recipe(name: str) -> str:
+    text = MONITORING.read_text()
+    match = re.search(rf"<!-- recipe: {name} -->\n```\w*\n(.*?)```", text, flags=re.S)
+    assert match, name
+    return match.group(1)
+
+
+def test_domain_nagios_recipe(capsys: pytest.CaptureFixture[str], inbound: InboundInfo) -> None:
+    recipe = _recipe("domain_nagios")
+    command = re.search(r"command_line\s+(.*)", recipe)
+    service = re.search(r"check_command\s+check_mailprobe_domain!(.*)", recipe)
+    assert command
+    assert service
+    domain, policy = service.group(1).split("!")
+    assert (domain, policy) == ("example.org", "/etc/mailprobe/domain-policy.toml")
+    words = command.group(1).split()
+    assert words[0] == "/usr/local/bin/mailprobe"
+    argv = [{"$ARG1$": f"ee.{S}", "$ARG2$": str(POLICY)}.get(w, w) for w in words[1:]]
+    capsys.readouterr()
+    code = run([*argv, *inbound.cli_args()])
+    out = capsys.readouterr().out
+    assert code == 2
+    sample = MONITORING.read_text().split("Output on the bed for a domain")[1]
+    shown = re.search(r"```\n(.*?)```", sample, flags=re.S)
+    assert shown
+    assert normalise(out) == normalise(shown.group(1))
+    # The policy on the page is the one the test used.
+    page_policy = re.search(r"```toml\n(\[domain\].*?)```", MONITORING.read_text(), flags=re.S)
+    assert page_policy
+    assert page_policy.group(1) in POLICY.read_text()
+
+
+def test_domain_alert_rules_use_metrics_and_labels_we_emit(
+    capsys: pytest.CaptureFixture[str], inbound: InboundInfo
+) -> None:
+    _code, out = _domain(capsys, inbound, f"sts-enforce.{S}", "--format", "openmetrics")
+    emitted = {
+        f.name: {label for s in f.samples for label in s.labels} for f in parse_openmetrics(out)
+    }
+    rules = re.split(r"\n\s+- alert: ", _recipe("domain_alerts"))[1:]
+    assert len(rules) == 3
+    for rule in rules:
+        expr = re.search(r"expr: (.*)", rule)
+        assert expr is not None
+        metrics = set(re.findall(r"mailprobe_\w+", expr.group(1)))
+        assert metrics
+        assert metrics <= set(emitted), metrics - set(emitted)
+        labels = set(re.findall(r"\$labels\.(\w+)", rule))
+        # every label the summary names is on the metric the alert is about
+        assert any(labels <= emitted[m] for m in metrics), (rule, labels)
