@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol
 
-from mailprobe.models import ProbeStatus, Report, Severity
+from mailprobe.models import Change, Finding, ProbeStatus, Report, Severity
 
 #: Probe statuses meaning "could not be tested from here", as opposed to a real answer
 #: (`skipped`: the deadline left no time to start the probe).
@@ -53,7 +54,19 @@ class FailRule:
         return any(fnmatchcase(item_id, pattern) for pattern in self.ids)
 
 
-def failing(report: Report, rule: FailRule) -> list[tuple[str, Severity]]:
+class Assessed(Protocol):
+    """Any report with findings and changes (check, discover, probe and domain reports)."""
+
+    @property
+    def findings(self) -> Sequence[Finding]:
+        """What the run found."""
+
+    @property
+    def changes(self) -> Sequence[Change]:
+        """What changed since a baseline."""
+
+
+def failing(report: Assessed, rule: FailRule) -> list[tuple[str, Severity]]:
     """The (id, severity) of every finding and change that fails the run under `rule`."""
     items = [(f.id, f.severity) for f in report.findings]
     items += [(c.id, c.severity) for c in report.changes]

@@ -89,8 +89,7 @@ async def run_domain(domain: str, options: DomainOptions | None = None) -> Domai
     if mxs.status is not DnsStatus.NXDOMAIN:
         findings += diagnose.sts_findings(name, sts, mxs.null_mx)
         findings += diagnose.record_findings(name, rpt, spf, dmarc, mxs.null_mx)
-    per_mx = diagnose.verdicts(hosts, findings)
-    domain_wide = [f for f in findings if f.host is None and f.id != "dnssec.unverified"]
+    per_mx, verdict = diagnose.judge(hosts, mxs, findings)
     return DomainReport(
         domain=name,
         generated_at=generated,
@@ -104,5 +103,5 @@ async def run_domain(domain: str, options: DomainOptions | None = None) -> Domai
         dmarc=dmarc,
         findings=tuple(findings),
         verdicts=per_mx,
-        verdict=diagnose.domain_verdict(per_mx, mxs, domain_wide),
+        verdict=verdict,
     )
