@@ -89,7 +89,7 @@ def test_custom_domains_are_recognised_by_their_mail_exchanger(
 
 
 def test_hosts_named_per_account_say_where_to_find_them(db: ProviderDb) -> None:
-    for provider_id in ("siteground", "uberspace"):
+    for provider_id in ("siteground", "uberspace", "eastlink"):
         provider = db.get(provider_id)
         assert provider is not None
         assert provider.status is ProviderStatus.PREPARATION
@@ -110,7 +110,13 @@ def test_aliases_and_closed_services_are_not_offered_as_mailboxes(
 
 @pytest.mark.parametrize(
     ("domain", "provider_id"),
-    [("ua.fm", "i.ua"), ("email.ua", "i.ua"), ("netcourrier.com", "mailo.com")],
+    [
+        ("ua.fm", "i.ua"),
+        ("email.ua", "i.ua"),
+        ("netcourrier.com", "mailo.com"),
+        ("dccnet.com", "eastlink"),
+        ("amtelecom.net", "eastlink"),
+    ],
 )
 def test_round2_alias_domains_join_their_provider(
     db: ProviderDb, domain: str, provider_id: str
@@ -118,3 +124,16 @@ def test_round2_alias_domains_join_their_provider(
     provider = db.by_domain(domain)
     assert provider is not None
     assert provider.id == provider_id
+
+
+def test_every_documented_windstream_endpoint_is_listed(db: ProviderDb) -> None:
+    provider = db.get("windstream")
+    assert provider is not None
+    assert provider.source.endswith("what-server-settings-do-i-use-for-windstream-email")
+    endpoints = [(s.protocol, s.host, s.port, s.security) for s in provider.servers]
+    assert endpoints == [
+        (Protocol.IMAP, "imap.windstream.net", 993, Security.TLS),
+        (Protocol.SMTP, "smtp.windstream.net", 465, Security.TLS),
+        (Protocol.SMTP, "smtp.windstream.net", 587, Security.STARTTLS),
+        (Protocol.POP3, "pop.windstream.net", 995, Security.TLS),
+    ]

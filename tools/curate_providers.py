@@ -35,7 +35,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from curated_round2 import ROUND2_EXTRA_DOMAINS, ROUND2_PROVIDERS
+from curated_round2 import (
+    ROUND2_EXTRA_DOMAINS,
+    ROUND2_EXTRA_SERVERS,
+    ROUND2_PROVIDERS,
+    ROUND2_SOURCE_URLS,
+)
 from import_references import default_source, to_toml
 
 CHECKED = datetime.date(2026, 12, 1)
@@ -653,6 +658,9 @@ NEW_PROVIDERS: list[New] = [
 NEW_PROVIDERS += [New(**entry) for entry in ROUND2_PROVIDERS]
 for _pid, _extra in ROUND2_EXTRA_DOMAINS.items():
     EXTRA_DOMAINS[_pid] = [*EXTRA_DOMAINS.get(_pid, []), *_extra]
+for _pid, _specs in ROUND2_EXTRA_SERVERS.items():
+    EXTRA_SERVERS[_pid] = [*EXTRA_SERVERS.get(_pid, []), *_specs]
+SOURCE_URLS.update(ROUND2_SOURCE_URLS)
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

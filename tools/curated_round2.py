@@ -79,7 +79,39 @@ ROUND2_PROVIDERS: list[dict[str, Any]] = [
         "hints": [FORWARDING_HINT],
         "website": "https://proton.me/pass",
     },
+    # ---------------------------------------------------------------- legacy ISP domains
+    {
+        "id": "eastlink",
+        "name": "Eastlink (Canada)",
+        "domains": [
+            "eastlink.ca",
+            "dccnet.com",
+            "personainternet.com",
+            "cabletv.on.ca",
+            "amtelecom.net",
+            "xcelco.on.ca",
+        ],
+        "servers": "",
+        "source": "https://www.eastlink.ca/support/internet-wifi/eastlink-webmail",
+        "status": "preparation",
+        "hints": [
+            "Eastlink also serves the addresses of the cable companies it took over (Delta "
+            "and Coast Cable, Persona, Bluewater, Amtelecom): sign in with the full address "
+            "and take the mail program settings from Eastlink's email help."
+        ],
+        "website": "https://www.eastlink.ca/",
+    },
     # ---------------------------------------------------------------- hosting (custom domains)
+    {
+        "id": "kinamo",
+        "name": "Kinamo (Belgium, custom domains)",
+        "domains": ["kinamo.be"],
+        "servers": "imap in.kinamo.be 993 tls; pop3 in.kinamo.be 995 tls; "
+        "smtp out.kinamo.be 587 starttls",
+        "source": "https://www.kinamo.be/en/knowledge-base/"
+        "which-incoming-and-outgoing-server-do-i-need-to-specify-for-my-kinamo-e-mail-address",
+        "website": "https://www.kinamo.be/",
+    },
     {
         "id": "hover",
         "name": "Hover email (custom domains)",
@@ -119,6 +151,18 @@ ROUND2_PROVIDERS: list[dict[str, Any]] = [
         "website": "https://uberspace.de/",
     },
 ]
+
+#: Endpoints a provider documents beyond what the entry lists ("protocol host port
+#: security"), as in `curate_providers.EXTRA_SERVERS`.
+ROUND2_EXTRA_SERVERS: dict[str, list[str]] = {
+    "windstream": ["pop3 pop.windstream.net 995 tls"],
+}
+
+#: The provider's own settings page for existing entries, replacing a help-site root.
+ROUND2_SOURCE_URLS: dict[str, str] = {
+    "windstream": "https://www.windstream.com/support/my-account/email-101/"
+    "what-server-settings-do-i-use-for-windstream-email",
+}
 
 #: Domains a provider publishes for its users, added in round 2.
 ROUND2_EXTRA_DOMAINS: dict[str, list[str]] = {
