@@ -103,6 +103,16 @@ ROUND2_PROVIDERS: list[dict[str, Any]] = [
     },
     # ---------------------------------------------------------------- hosting (custom domains)
     {
+        "id": "mm-com",
+        "name": "MMcom (Germany)",
+        "domains": ["mm-com.de"],
+        "servers": "imap mail.mm-com.de 143 starttls; imap mail.mm-com.de 993 tls; "
+        "pop3 mail.mm-com.de 110 starttls; pop3 mail.mm-com.de 995 tls; "
+        "smtp mail.mm-com.de 587 starttls; smtp mail.mm-com.de 465 tls",
+        "source": "https://mm-com.de/?p=2248",
+        "website": "https://mm-com.de/",
+    },
+    {
         "id": "kinamo",
         "name": "Kinamo (Belgium, custom domains)",
         "domains": ["kinamo.be"],
