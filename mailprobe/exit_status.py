@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol
 
-from mailprobe.models import ProbeStatus, Report, Severity
+from mailprobe.models import Change, Finding, ProbeStatus, Report, Severity
 
 #: Probe statuses meaning "could not be tested from here" for the port-25 connections of
-#: `mailprobe domain`. Client settings (`check`, `probe`) use `untestable` instead, where a
-#: refused connection is an answer.
+#: `mailprobe domain` (`skipped`: the deadline left no time to start the probe). Client
+#: settings (`check`, `probe`) use `untestable` instead, where a refused connection is an
+#: answer.
 BLOCKED_STATUSES = frozenset(
-    {ProbeStatus.REFUSED, ProbeStatus.TIMEOUT, ProbeStatus.DNS_ERROR, ProbeStatus.RATE_LIMITED}
+    {
+        ProbeStatus.REFUSED,
+        ProbeStatus.TIMEOUT,
+        ProbeStatus.DNS_ERROR,
+        ProbeStatus.RATE_LIMITED,
+        ProbeStatus.SKIPPED,
+    }
 )
 
 
@@ -53,7 +61,19 @@ class FailRule:
         return any(fnmatchcase(item_id, pattern) for pattern in self.ids)
 
 
-def failing(report: Report, rule: FailRule) -> list[tuple[str, Severity]]:
+class Assessed(Protocol):
+    """Any report with findings and changes (check, discover, probe and domain reports)."""
+
+    @property
+    def findings(self) -> Sequence[Finding]:
+        """What the run found."""
+
+    @property
+    def changes(self) -> Sequence[Change]:
+        """What changed since a baseline."""
+
+
+def failing(report: Assessed, rule: FailRule) -> list[tuple[str, Severity]]:
     """The (id, severity) of every finding and change that fails the run under `rule`."""
     items = [(f.id, f.severity) for f in report.findings]
     items += [(c.id, c.severity) for c in report.changes]
@@ -61,16 +81,13 @@ def failing(report: Report, rule: FailRule) -> list[tuple[str, Severity]]:
 
 
 def untestable(report: Report) -> bool:
-    """True when probes ran and nothing answered: every probe that ran ended in a DNS
-    failure, a connection that timed out or found no route, or a rate limit. A refused
-    connection or a server speaking another mode is an answer."""
+    """True when probes ran and nothing answered: every probe ended in a DNS failure, a
+    connection that timed out or found no route, or a rate limit, or was skipped because
+    the deadline left no time to start it. A refused connection or a server speaking
+    another mode is an answer."""
     from mailprobe.diagnose.service import answered
 
-    probes = [
-        pc.probe
-        for pc in report.candidates
-        if pc.probe is not None and pc.probe.status is not ProbeStatus.SKIPPED
-    ]
+    probes = [pc.probe for pc in report.candidates if pc.probe is not None]
     return report.probed and bool(probes) and not any(answered(p) for p in probes)
 
 

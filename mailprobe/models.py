@@ -326,12 +326,15 @@ class DiscoveryOptions:
 class Provenance:
     """One source's claim for a candidate: which source, where exactly, and trusted or not.
 
-    `origin` is the URL, DNS record name or database entry that said so.
+    `origin` is the URL, DNS record name or database entry that said so. `position` is the
+    setting's place in that source's own list (0 first): a provider entry lists its servers
+    in the provider's order of preference, and ranking honours it before the host name.
     """
 
     source: SourceId
     origin: str
     trusted: bool
+    position: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from mailprobe.errors import InvalidOptionError
 from mailprobe.exit_status import FailRule, exit_status_for
 from mailprobe.models import Report, Severity
-from mailprobe.render.formats import OutputFormat, RenderOptions, write_report
+from mailprobe.render.formats import OutputFormat, RenderOptions, dispatch
 from mailprobe.render.term import ColorMode
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from mailprobe.policy import Policy
 
@@ -104,6 +104,19 @@ def finish(report: Report, out: OutputOptions) -> int:
         from mailprobe.baseline import apply_baseline
 
         report = apply_baseline(report, out.baseline)
+    return conclude(
+        out,
+        "mailprobe.render",
+        report,
+        lambda: int(exit_status_for(report, out.rule.severity, out.rule.ids)),
+    )
+
+
+def conclude(out: OutputOptions, package: str, report: object, status: Callable[[], int]) -> int:
+    """Render `report` with the format modules of `package` (see `formats.dispatch`) to
+    stdout, with github's job summary opened (appending) on `$GITHUB_STEP_SUMMARY` when
+    that format and variable are set; return the format's own exit code (nagios), else
+    `status()`."""
     options = RenderOptions(
         rule=out.rule,
         details=out.details and not out.brief,
@@ -112,7 +125,9 @@ def finish(report: Report, out: OutputOptions) -> int:
         cert_crit_days=out.policy.cert_min_days if out.policy is not None else None,
     )
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if out.fmt is OutputFormat.GITHUB and summary_path:
+    if out.fmt is not OutputFormat.GITHUB or not summary_path:
+        code = dispatch(package, report, out.fmt, sys.stdout, options)
+    else:
         try:
             summary = open(summary_path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError as exc:
@@ -120,9 +135,5 @@ def finish(report: Report, out: OutputOptions) -> int:
                 f"GITHUB_STEP_SUMMARY={summary_path}: cannot append: {exc.strerror or exc}"
             ) from None
         with summary:
-            code = write_report(report, out.fmt, sys.stdout, options, summary=summary)
-    else:
-        code = write_report(report, out.fmt, sys.stdout, options)
-    if code is not None:
-        return code
-    return int(exit_status_for(report, out.rule.severity, out.rule.ids))
+            code = dispatch(package, report, out.fmt, sys.stdout, options, summary=summary)
+    return status() if code is None else code

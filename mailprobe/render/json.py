@@ -320,7 +320,10 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 ),
                 Field("origin", "The URL, DNS name or database entry that said so."),
                 Field("trusted", "Whether this source and channel are trusted."),
-            )
+            ),
+            omit={
+                "position": "a ranking input only; candidates are already listed best first",
+            },
         ),
         ProbeResult: Shape(
             (

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from mailprobe.exit_status import Assessed
 from mailprobe.models import (
     Cause,
     LoginStatus,
@@ -236,7 +237,7 @@ def service_verdicts(report: Report) -> list[ServiceVerdict]:
 COUNTED_SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
 
-def severity_counts(report: Report) -> Counter[Severity]:
+def severity_counts(report: Assessed) -> Counter[Severity]:
     """How many findings and changes there are of each severity."""
     counts: Counter[Severity] = Counter({s: 0 for s in Severity})
     counts.update(f.severity for f in report.findings)
@@ -244,7 +245,7 @@ def severity_counts(report: Report) -> Counter[Severity]:
     return counts
 
 
-def counts_text(report: Report) -> str:
+def counts_text(report: Assessed) -> str:
     """`1 error, 2 warnings, 0 info` over findings and changes (good news is not counted)."""
     c = severity_counts(report)
     err, warn = c[Severity.ERROR], c[Severity.WARNING]

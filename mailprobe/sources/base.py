@@ -10,6 +10,7 @@ exception into an `error` outcome.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from mailprobe.models import (
@@ -57,10 +58,9 @@ class SourceContext:
     def dns(self) -> DnsClient:
         """The run's DNS client, aimed at `--nameserver` when given."""
         if self._dns is None:
-            from mailprobe.net.dns import DnsClient
+            from mailprobe.net.dns import client_for
 
-            net = self.options.net
-            self._dns = DnsClient(net.nameservers, timeout=net.timeout, trust_ad=net.trust_ad)
+            self._dns = client_for(self.options.net)
         return self._dns
 
     @property
@@ -86,8 +86,15 @@ class Source(Protocol):
 def candidates_from(
     settings: Iterable[ServerSetting], provenance: Provenance
 ) -> tuple[Candidate, ...]:
-    """Wrap settings that one source found through one channel as candidates."""
-    return tuple(Candidate(setting=s, sources=(provenance,)) for s in settings)
+    """Wrap settings that one source found through one channel as candidates.
+
+    Each provenance records the setting's place in `settings`, so ranking can keep the
+    source's own order among otherwise equal candidates.
+    """
+    return tuple(
+        Candidate(setting=s, sources=(replace(provenance, position=i),))
+        for i, s in enumerate(settings)
+    )
 
 
 def found(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailprobe.errors import ProviderDbError
-from mailprobe.models import Cause, Provenance, SourceId, SourceOutcome
+from mailprobe.models import Cause, Provenance, ServerSetting, SourceId, SourceOutcome
 from mailprobe.sources.base import SourceContext, candidates_from, empty, error, found, timeout
 
 if TYPE_CHECKING:
@@ -20,19 +20,32 @@ if TYPE_CHECKING:
 SOURCE = SourceId.PROVIDER_DB
 
 
+def _settings(ctx: SourceContext, provider: Provider) -> tuple[ServerSetting, ...]:
+    """The provider's servers; a legacy entry without servers uses its successor's."""
+    return ctx.providers.effective(provider).settings_for(ctx.address)
+
+
+def _served_by(ctx: SourceContext, provider: Provider) -> str:
+    if provider.successor is None or provider.servers:
+        return ""
+    heir = ctx.providers.get(provider.successor)
+    return f"; now served by {heir.name} ({heir.id})" if heir is not None else ""
+
+
 def _by_domain(ctx: SourceContext, provider: Provider) -> SourceOutcome:
     domain = ctx.address.domain
     provenance = Provenance(SOURCE, f"provider_db:{provider.id}", trusted=True)
     return found(
         SOURCE,
-        candidates_from(provider.settings_for(ctx.address), provenance),
-        f"{provider.name} ({provider.id}): {domain} is listed in the bundled database",
+        candidates_from(_settings(ctx, provider), provenance),
+        f"{provider.name} ({provider.id}): {domain} is listed in the bundled database"
+        + _served_by(ctx, provider),
         provider.info(),
     )
 
 
-async def run(ctx: SourceContext) -> SourceOutcome:
-    """Look the address's domain up; if unknown and online, try the domain's MX hosts."""
+def lookup(ctx: SourceContext) -> SourceOutcome | None:
+    """What the database alone says (no I/O); None when the MX hosts must be looked up."""
     domain = ctx.address.domain
     try:
         provider = ctx.providers.by_domain(domain)
@@ -42,6 +55,15 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         return _by_domain(ctx, provider)
     if ctx.options.offline:
         return empty(SOURCE, f"{domain} is not in the bundled database (offline: MX not checked)")
+    return None
+
+
+async def run(ctx: SourceContext) -> SourceOutcome:
+    """Look the address's domain up; if unknown and online, try the domain's MX hosts."""
+    known = lookup(ctx)
+    if known is not None:
+        return known
+    domain = ctx.address.domain
     from mailprobe.domains import mx_hosts
     from mailprobe.net.dns import DnsStatus  # only online runs load the DNS library
 
@@ -72,8 +94,9 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         provenance = Provenance(SOURCE, f"provider_db:{provider.id} via MX {host}", trusted)
         return found(
             SOURCE,
-            candidates_from(provider.settings_for(ctx.address), provenance),
-            f"{provider.name} ({provider.id}) recognised by MX host {host} ({channel})",
+            candidates_from(_settings(ctx, provider), provenance),
+            f"{provider.name} ({provider.id}) recognised by MX host {host} ({channel})"
+            + _served_by(ctx, provider),
             provider.info(),
         )
     return empty(
