@@ -23,6 +23,7 @@ from mailprobe.cli.options import (
     CaFileOpt,
     ConnectToOpt,
     DebugOpt,
+    ExplainOpt,
     FailOnOpt,
     IspdbOpt,
     JsonOpt,
@@ -116,8 +117,14 @@ def _progress(quiet: bool, json_out: bool) -> Progress:
 # --------------------------------------------------------------------------- rendering
 
 
-def _emit(report: Report, json_out: bool, brief: bool) -> None:
-    if json_out:
+def _emit(report: Report, json_out: bool, brief: bool, explain: bool = False) -> None:
+    if explain and json_out:
+        raise InvalidOptionError("--explain is for table output; drop --json")
+    if explain:
+        from mailprobe.render import explain as explain_render
+
+        explain_render.write(report, sys.stdout)
+    elif json_out:
         from mailprobe.render import json as json_render
 
         json_render.write(report, sys.stdout)
@@ -182,6 +189,7 @@ def check(
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
+    explain: ExplainOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -230,7 +238,7 @@ def check(
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
         )
-    _emit(report, json_out, brief)
+    _emit(report, json_out, brief, explain)
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
 
@@ -336,6 +344,7 @@ def probe(
     weak_tls: WeakTlsOpt = False,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
+    explain: ExplainOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -373,7 +382,7 @@ def probe(
     )
     progress = _progress(quiet, json_out)
     report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))
-    _emit(report, json_out, brief)
+    _emit(report, json_out, brief, explain)
     raise typer.Exit(int(exit_status_for(report, fail_on)))
 
 

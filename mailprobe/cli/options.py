@@ -105,6 +105,14 @@ BriefOpt = Annotated[
     bool,
     typer.Option("--brief", help="Table output without the candidate and source tables."),
 ]
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Instead of tables, numbered plain-language steps for a non-expert: what "
+        "works, what to type into the mail app, what to ask the provider.",
+    ),
+]
 LoginOpt = Annotated[
     bool,
     typer.Option(
