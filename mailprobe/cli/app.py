@@ -496,7 +496,16 @@ def _register_schema() -> None:
 
 _register_schema()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema"}
+
+def _register_export() -> None:
+    from mailprobe.cli.export import _EXAMPLES, export
+
+    app.command(name="export", epilog=_EXAMPLES)(export)
+
+
+_register_export()
+
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema", "export"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

@@ -384,6 +384,8 @@ def _password(report: Report, rec: Recommendation, *, outgoing: bool) -> str:
     special = status is LoginStatus.APP_PASSWORD_REQUIRED or (
         provider is not None and provider.status is ProviderStatus.PREPARATION
     )
+    if any(f.id == "auth.oauth_only" and _about(f, rec.candidate.setting) for f in report.findings):
+        return "none to type: sign in on the provider's web page when the mail app asks"
     if outgoing and special:
         return "the same app password as for incoming mail"
     if special:
@@ -485,6 +487,16 @@ def _ask_step(report: Report) -> list[Step]:
             f"{setting.host} refuses my sign-in{account}: is the account active, and does "
             f"it need an app password?"
         )
+    elif rec.probe is not None and rec.probe.status is ProbeStatus.RATE_LIMITED:
+        question = (
+            f"Why does {setting.host} turn away connections from my network, and when can "
+            f"I try again?"
+        )
+    elif rec.probe is not None and rec.probe.status is ProbeStatus.TLS_ERROR:
+        question = (
+            f"{service} on {setting.host} port {setting.port} cannot be used safely from "
+            f"here: are its encryption and security certificate set up correctly?"
+        )
     else:
         question = (
             f"Is {service} on {setting.host} port {setting.port} with "
@@ -524,6 +536,8 @@ def _closing_step(report: Report) -> list[Step]:
     if not recs or not all(r.verified for r in recs):
         return []
     if any(_login_status(r) is LoginStatus.OK for r in recs):
+        return []
+    if any(f.id == "auth.oauth_only" for f in report.findings):
         return []
     return [
         Step(
