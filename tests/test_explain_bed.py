@@ -1,0 +1,174 @@
+"""`--explain` through the command line against the real bed (Dovecot, Postfix, NSD, nginx)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mailprobe.cli import run
+from mailprobe.exit_status import ExitStatus
+from test_explain_faults import assert_plain
+from testbed.info import BedInfo
+
+WIDTH = 72
+
+
+def _probe_args(bed_args: list[str]) -> list[str]:
+    """The bed options `probe` takes (no discovery, so no --ispdb-url)."""
+    out: list[str] = []
+    skip = False
+    for arg in bed_args:
+        if skip:
+            skip = False
+        elif arg == "--ispdb-url":
+            skip = True
+        else:
+            out.append(arg)
+    return out
+
+
+def _explain(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str
+) -> tuple[int, str]:
+    monkeypatch.setenv("COLUMNS", str(WIDTH))
+    code = run([*argv, "--explain"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    assert_plain(out)
+    return code, " ".join(out.split())
+
+
+def test_healthy_address_is_short_and_gives_every_field(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bed_args: list[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(WIDTH))
+    code = run(["check", "alice@mailprobe.test", "--explain", *bed_args])
+    out = capsys.readouterr().out
+    assert code == ExitStatus.OK  # warnings only (port 143 offers a login before TLS)
+    assert_plain(out)
+    assert len(out.splitlines()) < 20
+    assert re.search(r"Server: +imap\.mailprobe\.test", out)
+    assert re.search(r"Port: +993", out)
+    assert re.search(r"Encryption: +SSL/TLS", out)
+    assert re.search(r"Server: +smtp\.mailprobe\.test", out)
+    assert re.search(r"Username: +alice@mailprobe\.test", out)
+    assert "Receiving mail (IMAP) works" in out
+    assert "Sending mail (SMTP) works" in out
+    assert "password itself was not tested" in " ".join(out.split())
+
+
+def test_right_password_needs_no_password_hint(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    bed_args: list[str],
+    bed: BedInfo,
+) -> None:
+    monkeypatch.setenv("MAILPROBE_PASSWORD", bed.user.password)
+    _code, flat = _explain(capsys, monkeypatch, "check", bed.user.address, "--login", *bed_args)
+    assert "not tested" not in flat
+    assert bed.user.password not in flat
+    assert "Password: your normal e-mail password" in flat
+
+
+def test_wrong_password_on_dovecot_and_postfix(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    bed_args: list[str],
+    bed: BedInfo,
+) -> None:
+    wrong = "not-" + bed.user.password
+    monkeypatch.setenv("MAILPROBE_PASSWORD", wrong)
+    code, flat = _explain(capsys, monkeypatch, "check", bed.user.address, "--login", *bed_args)
+    assert code == ExitStatus.FINDINGS
+    assert (
+        "Receiving and sending mail (IMAP, POP3, SMTP): the server settings are right, but "
+        "the server rejected the username or password." in flat
+    )
+    assert "retype it" in flat
+    assert 'The server said: "[AUTHENTICATIONFAILED] Authentication failed.' in flat
+    assert wrong not in flat
+
+
+@pytest.mark.parametrize(
+    ("host", "words"),
+    [
+        ("imap.expired.mailprobe.test", "security certificate of imap.expired.mailprobe.test "
+         "has expired"),
+        ("imap.wrongcert.mailprobe.test", "made out for a different server name"),
+        ("imap.selfsigned.mailprobe.test", "home-made security certificate"),
+    ],
+)
+def test_bad_certificates_of_the_bed(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    bed_args: list[str],
+    host: str,
+    words: str,
+) -> None:
+    code, flat = _explain(capsys, monkeypatch, "probe", f"{host}:993", *_probe_args(bed_args))
+    assert code == ExitStatus.FINDINGS
+    assert words in flat
+    assert "Receiving mail (IMAP) does not work" in flat
+    assert "security certificate set up correctly?" in flat
+
+
+def test_typed_encryption_is_corrected(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bed_args: list[str]
+) -> None:
+    args = _probe_args(bed_args)
+    _code, flat = _explain(capsys, monkeypatch, "probe", "smtp.mailprobe.test:587", "-s", "tls", *args)
+    assert "Change Encryption from SSL/TLS to STARTTLS." in flat
+    assert "Encryption: STARTTLS" in flat
+    _code, flat = _explain(
+        capsys, monkeypatch, "probe", "smtp.mailprobe.test:465", "-s", "starttls", *args
+    )
+    assert "Change Encryption from STARTTLS to SSL/TLS." in flat
+    assert "Encryption: SSL/TLS" in flat
+
+
+def test_typed_port_of_another_service_is_corrected(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bed_args: list[str]
+) -> None:
+    _code, flat = _explain(
+        capsys, monkeypatch, "probe", "imap.mailprobe.test:465", "-p", "imap",
+        *_probe_args(bed_args),
+    )
+    assert "port 465 on imap.mailprobe.test is meant for SMTP, not IMAP" in flat
+    assert "Change Port from 465 to 993" in flat
+    assert "Port: 993" in flat
+
+
+def test_refused_port_on_the_bed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bed_args: list[str]
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = int(sock.getsockname()[1])
+    args = [*_probe_args(bed_args), "--connect-to", f"imap.mailprobe.test:993:127.0.0.1:{closed}"]
+    # The rule for this host comes first, so it wins over the bed's own rules.
+    args = ["--connect-to", f"imap.mailprobe.test:993:127.0.0.1:{closed}", *args]
+    code, flat = _explain(capsys, monkeypatch, "probe", "imap.mailprobe.test:993", *args)
+    assert code == ExitStatus.UNTESTABLE
+    assert "refused the connection on port 993" in flat
+    assert "ask the provider or the mail administrator" in flat
+
+
+def test_unknown_domain_says_what_to_ask(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bed_args: list[str]
+) -> None:
+    code, flat = _explain(
+        capsys, monkeypatch, "check", "alice@nothing.mailprobe.test", "--timeout", "5", *bed_args
+    )
+    assert code == ExitStatus.NOT_FOUND
+    assert "No mail server settings could be found for nothing.mailprobe.test" in flat
+    assert "Ask the provider" in flat
+
+
+def test_explain_and_json_do_not_mix(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(["check", "bob@gmail.com", "--offline", "--explain", "--json"])
+    _out, err = capsys.readouterr()
+    assert code == ExitStatus.USAGE
+    assert "--explain" in err
