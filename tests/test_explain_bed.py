@@ -93,8 +93,10 @@ def test_wrong_password_on_dovecot_and_postfix(
 @pytest.mark.parametrize(
     ("host", "words"),
     [
-        ("imap.expired.mailprobe.test", "security certificate of imap.expired.mailprobe.test "
-         "has expired"),
+        (
+            "imap.expired.mailprobe.test",
+            "security certificate of imap.expired.mailprobe.test has expired",
+        ),
         ("imap.wrongcert.mailprobe.test", "made out for a different server name"),
         ("imap.selfsigned.mailprobe.test", "home-made security certificate"),
     ],
@@ -117,7 +119,9 @@ def test_typed_encryption_is_corrected(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bed_args: list[str]
 ) -> None:
     args = _probe_args(bed_args)
-    _code, flat = _explain(capsys, monkeypatch, "probe", "smtp.mailprobe.test:587", "-s", "tls", *args)
+    _code, flat = _explain(
+        capsys, monkeypatch, "probe", "smtp.mailprobe.test:587", "-s", "tls", *args
+    )
     assert "Change Encryption from SSL/TLS to STARTTLS." in flat
     assert "Encryption: STARTTLS" in flat
     _code, flat = _explain(
@@ -131,7 +135,12 @@ def test_typed_port_of_another_service_is_corrected(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bed_args: list[str]
 ) -> None:
     _code, flat = _explain(
-        capsys, monkeypatch, "probe", "imap.mailprobe.test:465", "-p", "imap",
+        capsys,
+        monkeypatch,
+        "probe",
+        "imap.mailprobe.test:465",
+        "-p",
+        "imap",
         *_probe_args(bed_args),
     )
     assert "port 465 on imap.mailprobe.test is meant for SMTP, not IMAP" in flat

@@ -114,9 +114,7 @@ async def probe_report(
     dns: DnsClient | None = None,
 ) -> Report:
     """`mailprobe probe NAME:PORT -p PROTOCOL -s SECURITY`, as a library call."""
-    net = NetOptions(
-        connect_to=(route,) if route else (), ca_file=certs.ca.cert, timeout=timeout
-    )
+    net = NetOptions(connect_to=(route,) if route else (), ca_file=certs.ca.cert, timeout=timeout)
     options = CheckOptions(
         discovery=DiscoveryOptions(net=net), credentials=credentials, username_override=True
     )
@@ -164,7 +162,9 @@ def _pop3_tls(pair: str) -> Callable[[FaultCerts], Handler]:
 
 
 SCENARIOS = [
-    Scenario("reset", lambda c: reset_after_connect(), IMAP, 143, STARTTLS, ("cut the connection",)),
+    Scenario(
+        "reset", lambda c: reset_after_connect(), IMAP, 143, STARTTLS, ("cut the connection",)
+    ),
     Scenario("tarpit", lambda c: tarpit(), SMTP, 587, STARTTLS, ("said nothing",), timeout=3.0),
     Scenario("garbage", lambda c: garbage(), IMAP, 143, STARTTLS, ("does not speak IMAP",)),
     Scenario("http", lambda c: http_server(), IMAP, 143, STARTTLS, ("does not speak IMAP",)),
@@ -252,12 +252,12 @@ SCENARIOS = [
         ("without a password", "unsafe"),
     ),
     Scenario("cert_expired", _pop3_tls("expired"), POP3, 995, TLS, ("has expired",)),
-    Scenario("cert_wrong_name", _pop3_tls("wrong_name"), POP3, 995, TLS, ("different server name",)),
+    Scenario(
+        "cert_wrong_name", _pop3_tls("wrong_name"), POP3, 995, TLS, ("different server name",)
+    ),
     Scenario("cert_self_signed", _pop3_tls("self_signed"), POP3, 995, TLS, ("home-made",)),
     Scenario("cert_untrusted", _pop3_tls("untrusted"), POP3, 995, TLS, ("does not trust",)),
-    Scenario(
-        "cert_incomplete", _pop3_tls("incomplete"), POP3, 995, TLS, ("certificate",)
-    ),
+    Scenario("cert_incomplete", _pop3_tls("incomplete"), POP3, 995, TLS, ("certificate",)),
     Scenario(
         "cert_over_starttls",
         lambda c: imap_server(
@@ -292,7 +292,9 @@ SCENARIOS = [
     ),
     Scenario(
         "oauth_only",
-        lambda c: implicit_tls(_good(c), smtp_server(Behaviour(caps=("AUTH XOAUTH2 OAUTHBEARER",)))),
+        lambda c: implicit_tls(
+            _good(c), smtp_server(Behaviour(caps=("AUTH XOAUTH2 OAUTHBEARER",)))
+        ),
         SMTP,
         465,
         TLS,
@@ -302,9 +304,7 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-async def test_every_fault_is_named_without_jargon(
-    certs: FaultCerts, scenario: Scenario
-) -> None:
+async def test_every_fault_is_named_without_jargon(certs: FaultCerts, scenario: Scenario) -> None:
     name = NAMES[scenario.protocol]
     async with serve(scenario.handler(certs)) as server:
         report = await probe_report(
@@ -320,7 +320,8 @@ async def test_every_fault_is_named_without_jargon(
     flat = " ".join(text.split())
     for words in scenario.expect:
         assert words in flat, (scenario.name, words, text)
-    assert "Server:" in text and name in text
+    assert "Server:" in text
+    assert name in text
     assert "Encryption:" in text
     # The markdown form says the same and is just as free of jargon.
     markdown = render_markdown(report)
@@ -368,7 +369,7 @@ async def test_unknown_server_name(certs: FaultCerts) -> None:
 async def test_login_refusals_quote_the_server(
     certs: FaultCerts, reply: str, expect: str, quoted: str
 ) -> None:
-    secret = "Tr0ub4dor&3-secret"  # noqa: S105 - a test password for a fault server
+    secret = "Tr0ub4dor&3-secret"
     async with serve(_imap_starttls(certs, login_reply=reply)) as server:
         report = await probe_report(
             server.route(NAMES[IMAP], 143),

@@ -20,9 +20,7 @@ from testbed.info import BedInfo
 ADDRESS = "alice@mailprobe.test"
 
 
-def _export(
-    capsys: pytest.CaptureFixture[str], *argv: str
-) -> tuple[int, str, str]:
+def _export(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = run(["export", *argv])
     out, err = capsys.readouterr()
     assert "Traceback" not in err
@@ -107,8 +105,9 @@ def test_mobileconfig_export_has_the_keys_and_types_apple_expects(
     assert mail["IncomingMailServerUseSSL"] is True
     assert mail["IncomingMailServerAuthentication"] == "EmailAuthPassword"
     # Never a password, under any key or as a value.
-    assert not any("Password" in key and key != "OutgoingPasswordSameAsIncomingPassword"
-                   for key in mail)
+    assert not any(
+        "Password" in key and key != "OutgoingPasswordSameAsIncomingPassword" for key in mail
+    )
     assert bed.user.password not in out
     # Stable: the same address gives the same identifiers on every run.
     code, again, _ = _export(capsys, ADDRESS, "--format", "mobileconfig", *bed_args)
@@ -133,7 +132,8 @@ def test_json_export_holds_the_recommended_settings_only(
         "verified": True,
     }
     assert doc["outgoing"]["port"] == 465
-    assert "candidates" not in out and "findings" not in out
+    assert "candidates" not in out
+    assert "findings" not in out
 
 
 @pytest.mark.parametrize("flag", ["--offline", "--no-verify"])
@@ -162,9 +162,7 @@ def test_output_file_is_not_replaced_without_force(
     capsys: pytest.CaptureFixture[str], bed_args: list[str], tmp_path: Path
 ) -> None:
     target = tmp_path / "config-v1.1.xml"
-    code, out, _ = _export(
-        capsys, ADDRESS, "-f", "thunderbird", "--output", str(target), *bed_args
-    )
+    code, out, _ = _export(capsys, ADDRESS, "-f", "thunderbird", "--output", str(target), *bed_args)
     assert code == ExitStatus.OK
     assert out == ""
     first = target.read_text(encoding="utf-8")
@@ -172,13 +170,15 @@ def test_output_file_is_not_replaced_without_force(
     target.write_text("keep me", encoding="utf-8")
     code, out, err = _export(capsys, ADDRESS, "-f", "json", "-o", str(target), *bed_args)
     assert code == ExitStatus.USAGE
-    assert "exists" in err and "--force" in err
+    assert "exists" in err
+    assert "--force" in err
     assert target.read_text(encoding="utf-8") == "keep me"
     code, _, _ = _export(capsys, ADDRESS, "-f", "json", "-o", str(target), "--force", *bed_args)
     assert code == ExitStatus.OK
     assert json.loads(target.read_text(encoding="utf-8"))["address"] == ADDRESS
     code, out, _ = _export(capsys, ADDRESS, "-f", "json", "--output", "-", *bed_args)
-    assert code == ExitStatus.OK and json.loads(out)["address"] == ADDRESS
+    assert code == ExitStatus.OK
+    assert json.loads(out)["address"] == ADDRESS
 
 
 @pytest.mark.parametrize("domain", ["expired", "selfsigned", "wrongcert"])
@@ -189,4 +189,5 @@ def test_nothing_verified_is_refused_with_the_reason(
     code, out, err = _export(capsys, address, "-f", "json", "--timeout", "5", *bed_args)
     assert code == ExitStatus.NOT_FOUND
     assert out == ""
-    assert "no verified" in err and "--no-verify" in err
+    assert "no verified" in err
+    assert "--no-verify" in err

@@ -91,9 +91,7 @@ def export(
     ] = False,
     no_verify: Annotated[
         bool,
-        typer.Option(
-            "--no-verify", help="Do not test the servers: export what discovery found."
-        ),
+        typer.Option("--no-verify", help="Do not test the servers: export what discovery found."),
     ] = False,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,

@@ -75,8 +75,7 @@ _WHY: Mapping[str, str] = MappingProxyType(
         "connect.unreachable": "this computer has no network path to {host}",
         "connect.timeout": "{host} did not answer on port {port}; a firewall may block it or "
         "the server may be down",
-        "connect.no_greeting": "{host} took the connection on port {port} but then said "
-        "nothing",
+        "connect.no_greeting": "{host} took the connection on port {port} but then said nothing",
         "connect.reset": "{host} cut the connection on port {port} straight away",
         "connect.stalled": "{host} stopped answering part-way through the conversation",
         "connect.rate_limited": "{host} is turning connections away for now (busy, or this "
@@ -99,8 +98,7 @@ _WHY: Mapping[str, str] = MappingProxyType(
         "smtp.no_auth": "{host} does not let mail apps sign in on port {port}, so it will not "
         "send your mail",
         "imap.preauth": "{host} lets anyone in without a password, which is unsafe",
-        "tls.old_version": "{host} only offers outdated encryption that current mail apps "
-        "refuse",
+        "tls.old_version": "{host} only offers outdated encryption that current mail apps refuse",
         "tls.handshake_failed": "this computer and {host} could not agree on how to encrypt "
         "the connection",
         "tls.cert.expired": "the security certificate of {host} has expired, so mail apps "
@@ -118,12 +116,10 @@ _WHY: Mapping[str, str] = MappingProxyType(
         "tls.cert.invalid": "the security certificate of {host} could not be checked",
         "login.wrong_credentials": "{host} rejected the username or password",
         "login.app_password_required": "{host} wants an app password, not the normal password",
-        "login.account_disabled": "{host} says the account is disabled or may not use "
-        "{service}",
+        "login.account_disabled": "{host} says the account is disabled or may not use {service}",
         "login.mechanism_missing": "{host} offers no way to sign in with a password",
         "login.error": "the password test on {host} gave no clear answer",
-        "login.sender_refused": "after signing in, {host} refused to send mail from this "
-        "address",
+        "login.sender_refused": "after signing in, {host} refused to send mail from this address",
         "probe.skipped": "{host} was not tested from here",
     }
 )
@@ -264,13 +260,15 @@ _SIGN_IN_WHY: Mapping[LoginStatus, str] = MappingProxyType(
 
 
 def _subject(protocols: list[Protocol]) -> str:
-    """"Receiving mail (IMAP)", "Receiving and sending mail (IMAP, SMTP)", ..."""
+    """ "Receiving mail (IMAP)", "Receiving and sending mail (IMAP, SMTP)", ..."""
     receiving = any(p is not Protocol.SMTP for p in protocols)
     sending = Protocol.SMTP in protocols
     if len(protocols) == 1:
         return SERVICE_WORDS[protocols[0]]
-    what = "Receiving and sending" if receiving and sending else (
-        "Receiving" if receiving else "Sending"
+    what = (
+        "Receiving and sending"
+        if receiving and sending
+        else ("Receiving" if receiving else "Sending")
     )
     return f"{what} mail ({', '.join(p.value.upper() for p in protocols)})"
 
@@ -342,7 +340,9 @@ def _change_steps(report: Report) -> list[Step]:
                 )
         elif probe.detected_security is Security.PLAIN and setting.security is not Security.PLAIN:
             pass  # the server offers no encryption: nothing safe to change to (see "ask")
-        elif probe.detected_security is not None and probe.detected_security is not setting.security:
+        elif (
+            probe.detected_security is not None and probe.detected_security is not setting.security
+        ):
             detected = ENCRYPTION_NAMES[probe.detected_security]
             steps.append(Step(f"Change Encryption from {typed} to {detected}."))
         elif probe.status in (ProbeStatus.REFUSED, ProbeStatus.TIMEOUT):
@@ -523,9 +523,7 @@ def _provider_steps(report: Report) -> list[Step]:
     provider = report.provider
     if provider is None or provider.status is not ProviderStatus.BROKEN:
         return []
-    text = (
-        f"{provider.name} does not work with ordinary mail apps: use its own app or webmail."
-    )
+    text = f"{provider.name} does not work with ordinary mail apps: use its own app or webmail."
     if provider.docs:
         text += f" More: {provider.docs[0]}"
     return [Step(text)]
@@ -632,7 +630,11 @@ def render_markdown(report: Report, *, heading_level: int = 2) -> str:
     for number, step in enumerate(explain_steps(report), start=1):
         out.append(f"{number}. {md_escape(step.text)}")
         for label, value in step.fields:
-            out.append(f"   - {label}: `{value}`" if label in ("Server", "Username") and "`" not in value else f"   - {label}: {md_escape(value)}")
+            out.append(
+                f"   - {label}: `{value}`"
+                if label in ("Server", "Username") and "`" not in value
+                else f"   - {label}: {md_escape(value)}"
+            )
     return "\n".join(out) + "\n"
 
 
