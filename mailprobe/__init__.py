@@ -24,6 +24,7 @@ from mailprobe.exit_status import ExitStatus, exit_status_for
 from mailprobe.models import (
     Address,
     Candidate,
+    Cause,
     CertInfo,
     ConnectTo,
     DiscoveryOptions,
@@ -61,6 +62,7 @@ from mailprobe.version import __version__
 __all__ = [
     "Address",
     "Candidate",
+    "Cause",
     "CertInfo",
     "CheckOptions",
     "ConnectTo",

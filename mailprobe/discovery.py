@@ -89,8 +89,13 @@ async def _run_one(
     except Exception as exc:
         # A source must return failures as data; reaching here is a bug in that source.
         log.debug("source %s raised", source, exc_info=True)
+        failure = classify(exc)
         outcome = SourceOutcome(
-            source, SourceStatus.ERROR, 0.0, f"internal error: {classify(exc).reason}"
+            source,
+            SourceStatus.ERROR,
+            0.0,
+            f"internal error: {failure.reason}",
+            cause=failure.cause,
         )
     outcome = _capped(replace(outcome, elapsed_ms=_elapsed_ms(start)))
     log.debug(

@@ -13,7 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailprobe.net.budget import HostBudget
 
 
 class Protocol(StrEnum):
@@ -162,15 +165,59 @@ class LoginStatus(StrEnum):
     ERROR = "error"
 
 
-class CertProblem(StrEnum):
-    """Why a server certificate failed verification, named for advice (see diagnose)."""
+class Cause(StrEnum):
+    """Why something failed, as observed: one vocabulary from the socket to the finding.
 
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not_yet_valid"
-    SELF_SIGNED = "self_signed"
-    WRONG_NAME = "wrong_name"
-    UNTRUSTED = "untrusted"
-    INCOMPLETE_CHAIN = "incomplete_chain"
+    Probes (`ProbeResult.cause`), their failed addresses (`FailedAttempt.cause`), the TLS
+    certificate check (`TlsInfo.cert_problem`, always a `cert_*` member) and discovery
+    sources (`SourceOutcome.cause`) all name failures with these values; diagnosis reads
+    them and never the reason text. `docs/causes.md` lists what each one means.
+    """
+
+    # name resolution
+    NO_SUCH_HOST = "no_such_host"
+    DNS_FAILED = "dns_failed"
+    DNS_TIMEOUT = "dns_timeout"
+    # the connection
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    INCOMPLETE = "incomplete"
+    RESET = "reset"
+    CLOSED = "closed"
+    RATE_LIMITED = "rate_limited"
+    # TLS
+    NOT_TLS = "not_tls"
+    HTTP_ANSWER = "http_answer"
+    NO_COMMON_TLS_VERSION = "no_common_tls_version"
+    TLS_FAILED = "tls_failed"
+    STARTTLS_NOT_OFFERED = "starttls_not_offered"
+    STARTTLS_REFUSED = "starttls_refused"
+    STARTTLS_INJECTION = "starttls_injection"
+    CERT_EXPIRED = "cert_expired"
+    CERT_NOT_YET_VALID = "cert_not_yet_valid"
+    CERT_SELF_SIGNED = "cert_self_signed"
+    CERT_WRONG_NAME = "cert_wrong_name"
+    CERT_UNTRUSTED = "cert_untrusted"
+    CERT_INCOMPLETE_CHAIN = "cert_incomplete_chain"
+    CERT_INVALID = "cert_invalid"
+    # what the server said
+    WRONG_PROTOCOL = "wrong_protocol"
+    GARBAGE = "garbage"
+    TOO_LARGE = "too_large"
+    # web sources
+    HTTP_STATUS = "http_status"
+    REDIRECT_LOOP = "redirect_loop"
+    INSECURE_HTTP = "insecure_http"
+    INVALID_URL = "invalid_url"
+    INVALID_DOCUMENT = "invalid_document"
+    # anything else (a surprise: the reason says what it was)
+    OTHER = "other"
+
+    @property
+    def is_certificate(self) -> bool:
+        """True for the certificate problems (`cert_*`)."""
+        return self.value.startswith("cert_")
 
 
 # --------------------------------------------------------------------------- addresses
@@ -236,6 +283,9 @@ class NetOptions:
     #: Believe the DNSSEC AD bit from a resolver that is not on this machine (loopback
     #: resolvers are always believed); see docs/trust-model.md.
     trust_ad: bool = False
+    #: Per-mail-server-address connection budget shared by a bulk scan (None: no limit
+    #: beyond the probe scheduler's own); see net/budget.py.
+    host_budget: HostBudget | None = field(default=None, compare=False, repr=False)
 
     def route(self, host: str, port: int) -> tuple[str, int] | None:
         """Where `--connect-to` sends `host:port`, or None for the normal route."""
@@ -360,6 +410,7 @@ class SourceOutcome:
     warnings: tuple[str, ...] = ()
     #: Candidates the source named beyond the per-source cap, left out of the report.
     dropped_candidates: int = 0
+    cause: Cause | None = None  # set when the status is error or timeout
 
 
 # --------------------------------------------------------------------------- findings
@@ -416,7 +467,7 @@ class TlsInfo:
     verified: bool
     verify_error: str | None = None
     cert: CertInfo | None = None
-    cert_problem: CertProblem | None = None
+    cert_problem: Cause | None = None  # a `cert_*` cause
 
 
 @dataclass(frozen=True)
@@ -449,14 +500,36 @@ class FailedAttempt:
     ip: str
     status: ProbeStatus
     reason: str
+    cause: Cause = Cause.OTHER
+
+
+class TranscriptDirection(StrEnum):
+    """Who a transcript line is from: the client (mailprobe), the server, or an event."""
+
+    CLIENT = "client"
+    SERVER = "server"
+    EVENT = "event"
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of a probe's recorded conversation (`--transcript`), credentials redacted.
+
+    `t_ms` counts milliseconds since the TCP connection of that attempt was made.
+    """
+
+    t_ms: float
+    dir: TranscriptDirection
+    text: str
 
 
 @dataclass(frozen=True)
 class ProbeResult:
     """Everything one live handshake with one endpoint observed.
 
-    `reason` explains a non-ok status in plain words. The protocol facts (`preauth`,
-    `login_disabled`, ...) are what diagnose.py turns into findings.
+    `reason` explains a non-ok status in plain words and `cause` names it as data. The
+    protocol facts (`preauth`, `login_disabled`, ...) are what diagnosis turns into
+    findings.
     """
 
     status: ProbeStatus
@@ -480,10 +553,15 @@ class ProbeResult:
     connections: int = 1
     notes: tuple[str, ...] = ()
     failed_phase: ProbePhase | None = None
-    failure_kind: str | None = None  # a mailprobe.net.failures.FailureKind value
+    cause: Cause | None = None  # why a non-ok status happened; None when ok
     weak_tls_checked: bool = False
     weak_tls_version: str | None = None
     failed_attempts: tuple[FailedAttempt, ...] = ()
+    #: Bytes of plain text the server sent after its STARTTLS go-ahead (response
+    #: injection, CVE-2011-0411 class); None when none were seen.
+    starttls_injection: int | None = None
+    #: The recorded conversation when asked for (`--transcript`), else None.
+    transcript: tuple[TranscriptEntry, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,29 @@ def check_timeout(value: float) -> float:
     if not value > 0 or value > 3600:
         raise InvalidOptionError(f"--timeout {value}: expected seconds between 0 and 3600")
     return value
+
+
+def parse_base_url(text: str, option: str) -> str:
+    """An absolute `http(s)://` URL with a host and, if given, a port in 1-65535.
+
+    `option` names the option in the error (e.g. `--ispdb-url`). Only `urllib` is used, so
+    checking an option loads no network library.
+    """
+    from urllib.parse import urlsplit
+
+    problem = ""
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError when not a number or outside 0-65535
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if parts.scheme.lower() not in ("http", "https"):
+            problem = "expected an http(s):// URL"
+        elif not parts.hostname:
+            problem = "the URL has no host name"
+        elif port is not None and not 1 <= port <= 65535:
+            problem = f"port {port} is outside 1-65535"
+    if problem:
+        raise InvalidOptionError(f"{option} {text!r}: {problem}")
+    return text

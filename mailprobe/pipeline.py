@@ -114,13 +114,14 @@ async def run_discover(
     options: DiscoveryOptions | None = None,
     *,
     providers: ProviderDb | None = None,
+    dns: DnsClient | None = None,
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> Report:
     """Discover only: no connection to any mail server. Probe fields stay None."""
     from mailprobe.diagnose import diagnose_discovery
 
     started = time.monotonic()
-    result = await discover(address, options, providers=providers, on_outcome=on_outcome)
+    result = await discover(address, options, providers=providers, dns=dns, on_outcome=on_outcome)
     probed = [ProbedCandidate(c, None) for c in result.candidates]
     return _report(result, probed, diagnose_discovery(result), was_probed=False, started=started)
 

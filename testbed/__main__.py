@@ -1,8 +1,8 @@
 """`python -m testbed start|stop|status|args --dir DIR`: run the loopback test bed.
 
 `args` prints the mailprobe options that aim it at the bed (`--dns-routing`: ports only,
-addresses from the bed's DNS), e.g. `mailprobe alice@mailprobe.test $(python -m testbed args
---dir DIR)`.
+addresses from the bed's DNS; `--inbound`: the options for `mailprobe domain`), e.g.
+`mailprobe alice@mailprobe.test $(python -m testbed args --dir DIR)`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["start", "stop", "status", "args"])
     parser.add_argument("--dir", type=Path, required=True, help="state directory of the bed")
     parser.add_argument("--dns-routing", action="store_true", help="args: ports-only rules")
+    parser.add_argument(
+        "--inbound", action="store_true", help="args: the options for `mailprobe domain`"
+    )
     args = parser.parse_args(argv)
     if args.command == "start":
         try:
@@ -36,6 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "stop":
         stopped = stop_bed(args.dir)
         print(f"testbed: stopped {', '.join(stopped) or 'nothing'}")
+        return 0
+    if args.command == "args" and args.inbound:
+        from testbed.inbound import INBOUND_JSON, load_inbound
+
+        try:
+            print(shlex.join(load_inbound(args.dir).cli_args()))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"testbed: cannot read {args.dir / INBOUND_JSON}: {exc}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "args":
         try:

@@ -24,22 +24,29 @@ from types import MappingProxyType, TracebackType
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from testbed import dovecot, nginx, nsd, postfix, zones
+from testbed import dovecot, inbound, nginx, nsd, postfix, signed_zones, unbound, zones
 from testbed.certs import CertPair, make_ca, make_leaf
 from testbed.info import STANDARD_PORTS, BedInfo, BedUser, DnsServer, write_bed
 from testbed.ports import bound_udp, free_ports, listening_tcp
 from testbed.proc import BedError, alive, stop_pid, tail
 
-SERVICES = ("nsd", "nginx", "dovecot", "postfix")
+SERVICES = ("nsd", "nginx", "dovecot", "postfix", "unbound")
 #: Programs each service needs on PATH (or in /usr/sbin).
 BINARIES = {
     "nsd": ("nsd", "nsd-checkconf"),
     "nginx": ("nginx",),
     "dovecot": ("dovecot", "doveconf"),
     "postfix": ("postfix", "script"),
+    "unbound": ("unbound", "unbound-checkconf", "ldns-keygen", "ldns-signzone"),
 }
 #: What /proc/PID/exe names for each service's main process (guards against PID reuse).
-EXECUTABLES = {"nsd": "nsd", "nginx": "nginx", "dovecot": "dovecot", "postfix": "master"}
+EXECUTABLES = {
+    "nsd": "nsd",
+    "nginx": "nginx",
+    "dovecot": "dovecot",
+    "postfix": "master",
+    "unbound": "unbound",
+}
 PIDS_JSON = "pids.json"
 USER = "alice@mailprobe.test"
 ISPDB_URL = f"https://ispdb.{zones.MAIN}/v1.1/"
@@ -108,6 +115,14 @@ def _connect_rules(ports: dict[str, int]) -> tuple[tuple[str, ...], tuple[str, .
     by_ip += [f":{std}:127.0.0.1:{ports[name]}" for name, std in STANDARD_PORTS.items()]
     by_dns = tuple(f":{std}::{ports[name]}" for name, std in STANDARD_PORTS.items())
     return tuple(by_ip), by_dns
+
+
+def _more_ports(taken: dict[str, int]) -> list[int]:
+    """Three more free ports, distinct from `taken` (the first also free for UDP)."""
+    while True:
+        more = free_ports(3, udp_too=frozenset({0}))
+        if not set(more) & set(taken.values()):
+            return more
 
 
 def _record_pid(directory: Path, name: str, pid: int) -> None:
@@ -200,23 +215,46 @@ class Bed:
         ports = dict(
             zip(_PORT_NAMES, free_ports(len(_PORT_NAMES), udp_too=frozenset({0})), strict=True)
         )
+        # The inbound part (`mailprobe domain`): resolver and two port-25 stand-ins.
+        extra = dict(zip(("resolver", "dane", "nomatch"), _more_ports(ports), strict=True))
+        signed = inbound.prepare(root, certs["ca"], certs["other"])
         password = secrets.token_urlsafe(18)
         sasl_socket = root / "sasl" / "auth"
         tlsa = {
             f"_993._tcp.imap.{zones.MAIN}": _spki_sha256(certs["leaf"].cert),
             f"_25._tcp.mx.{zones.MAIN}": _spki_sha256(certs["leaf"].cert),
         }
-        nsd_conf = nsd.write_config(root / "nsd", ports["dns"], tlsa)
-        nginx_conf = nginx.write_config(root / "nginx", ports["http"], ports["https"], certs)
+        nsd_conf = nsd.write_config(root / "nsd", ports["dns"], tlsa, signed.zone_files)
+        nginx_conf = nginx.write_config(
+            root / "nginx",
+            ports["http"],
+            ports["https"],
+            {**certs, **signed.certs},
+            inbound.nginx_sites(root),
+        )
         dovecot_conf = dovecot.write_config(
             root / "dovecot", ports, certs, USER, password, sasl_socket
         )
-        postfix_conf = postfix.write_config(root / "postfix", ports, certs, sasl_socket)
+        postfix_conf = postfix.write_config(
+            root / "postfix",
+            ports,
+            certs,
+            sasl_socket,
+            inbound.postfix_listeners(signed, extra["dane"], extra["nomatch"]),
+        )
+        unbound_conf = unbound.write_config(
+            root / "unbound",
+            extra["resolver"],
+            ports["dns"],
+            signed.trust_anchor,
+            signed_zones.ZONES,
+        )
         logs = {
             "nsd": root / "nsd" / "nsd.log",
             "nginx": root / "nginx" / "error.log",
             "dovecot": root / "dovecot" / "dovecot.log",
             "postfix": root / "postfix" / "postfix.log",
+            "unbound": root / "unbound" / "unbound.log",
         }
         pids: dict[str, int] = {}
         # Recorded one by one, so a failure half-way still stops what already runs.
@@ -237,12 +275,18 @@ class Bed:
         )
         pids["postfix"] = postfix.start(root / "postfix", postfix_conf)
         _record_pid(root, "postfix", pids["postfix"])
+        pids["unbound"] = self._track(
+            root, "unbound", unbound.start(root / "unbound", unbound_conf)
+        )
         tcp = {
             "nsd": [("127.0.0.1", ports["dns"])],
             "nginx": [("127.0.0.1", ports["http"]), ("127.0.0.1", ports["https"])],
-            "postfix": [("127.0.0.1", ports[p]) for p in ("smtp", "submission", "submissions")],
+            "postfix": [("127.0.0.1", ports[p]) for p in ("smtp", "submission", "submissions")]
+            + [("127.0.0.1", extra["dane"]), ("127.0.0.1", extra["nomatch"])],
+            "unbound": [("127.0.0.1", extra["resolver"])],
         }
-        self._wait_for(tcp, {("127.0.0.1", ports["dns"])}, pids, logs)
+        udp = {("127.0.0.1", ports["dns"]), ("127.0.0.1", extra["resolver"])}
+        self._wait_for(tcp, udp, pids, logs)
         by_ip, by_dns = _connect_rules(ports)
         info = BedInfo(
             dir=root,
@@ -263,6 +307,18 @@ class Bed:
             logs=MappingProxyType(logs),
         )
         write_bed(info)
+        inbound.write_inbound(
+            root,
+            inbound.InboundInfo(
+                resolver=f"127.0.0.1:{extra['resolver']}",
+                dnssec_probe=signed_zones.PARENT,
+                ca_file=certs["ca"].cert,
+                connect_to=inbound.routes(extra["dane"], extra["nomatch"], ports["https"]),
+                ports=MappingProxyType(extra),
+                cases=inbound.CASES,
+                trust_anchor=signed.trust_anchor,
+            ),
+        )
         return info
 
     def _track(self, root: Path, name: str, child: subprocess.Popen[bytes]) -> int:

@@ -6,7 +6,7 @@ Site content comes from testbed/files (our own fixtures), rendered into DIR/ngin
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,9 +140,16 @@ def sites(www: Path) -> list[Site]:
 
 
 def write_config(
-    root: Path, http_port: int, https_port: int, certs: Mapping[str, CertPair]
+    root: Path,
+    http_port: int,
+    https_port: int,
+    certs: Mapping[str, CertPair],
+    extra_sites: Sequence[Site] = (),
 ) -> Path:
-    """Write nginx.conf and the site documents under `root`; returns the config path."""
+    """Write nginx.conf and the site documents under `root`; returns the config path.
+
+    `extra_sites` are further server blocks (the MTA-STS policy hosts).
+    """
     www = root / "www"
     write_www(www)
     tmp = root / "tmp"
@@ -153,7 +160,7 @@ def write_config(
         f"listen 127.0.0.1:{https_port} ssl default_server; server_name _; "
         f"location / {{ return 404; }} }}"
     ]
-    for site in sites(www):
+    for site in [*sites(www), *extra_sites]:
         listen = f"127.0.0.1:{https_port} ssl" if site.https else f"127.0.0.1:{http_port}"
         tls = ""
         if site.https:

@@ -11,8 +11,13 @@ from testbed import zones
 from testbed.proc import BedError, run, spawn
 
 
-def write_config(root: Path, port: int, tlsa: Mapping[str, str]) -> Path:
-    """Write nsd.conf and the zone files under `root`; returns the config path."""
+def write_config(
+    root: Path, port: int, tlsa: Mapping[str, str], extra_zones: Mapping[str, Path] | None = None
+) -> Path:
+    """Write nsd.conf and the zone files under `root`; returns the config path.
+
+    `extra_zones` maps further zone names to ready zone files (the signed tree).
+    """
     root.mkdir(parents=True, exist_ok=True)
     (root / f"{zones.MAIN}.zone").write_text(zones.main_zone(tlsa))
     (root / f"{zones.HOSTER}.zone").write_text(zones.hoster_zone())
@@ -47,6 +52,10 @@ zone:
     name: "{zones.HOSTER}"
     zonefile: "{zones.HOSTER}.zone"
 """
+        + "".join(
+            f'\nzone:\n    name: "{name}"\n    zonefile: "{path}"\n'
+            for name, path in (extra_zones or {}).items()
+        )
     )
     shutil.chown(root, user="nsd")
     return conf

@@ -83,9 +83,16 @@ def _make_queue(queue: Path) -> None:
 
 
 def write_config(
-    root: Path, ports: Mapping[str, int], certs: Mapping[str, CertPair], sasl_socket: Path
+    root: Path,
+    ports: Mapping[str, int],
+    certs: Mapping[str, CertPair],
+    sasl_socket: Path,
+    extra_listeners: str = "",
 ) -> Path:
-    """Write main.cf and master.cf into `root`/conf; returns the config directory."""
+    """Write main.cf and master.cf into `root`/conf; returns the config directory.
+
+    `extra_listeners` are further master.cf service lines (the inbound port-25 stand-ins).
+    """
     conf = root / "conf"
     queue = root / "queue"
     data = root / "data"
@@ -150,7 +157,7 @@ maillog_file_prefixes = {root}
   -o smtpd_tls_wrappermode=yes
   -o smtpd_sasl_auth_enable=yes
 """
-    (conf / "master.cf").write_text(listeners + _INTERNAL)
+    (conf / "master.cf").write_text(listeners + extra_listeners + _INTERNAL)
     return conf
 
 

@@ -445,3 +445,110 @@ def smtp_server(b: Behaviour) -> Handler:
             await writer.drain()
 
     return handler
+
+
+# --------------------------------------------------------------------------- evidence faults
+# Servers that tempt a prober into claims it has no evidence for: an HTTP server that
+# answers a TLS ClientHello with `HTTP/1.1 400`, a greeting that never ends, a TLS
+# handshake that stalls.
+
+
+def answers_first_bytes(reply: bytes, *, keep_open: bool = False) -> Handler:
+    """Says nothing until the client sends something, then answers `reply` (and closes).
+
+    With `reply` an HTTP status line this is a web server on a mail port: silent to a
+    mail client waiting for a greeting, `HTTP/1.1 400` to a TLS ClientHello.
+    """
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not await reader.read(4096):
+            return
+        writer.write(reply)
+        await writer.drain()
+        if keep_open:
+            await _wait_for_eof(reader)
+
+    return handler
+
+
+HTTP_400 = (
+    b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n"
+    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+)
+
+
+def answer_then_hang_up(reply: bytes) -> Handler:
+    """Answers the first bytes with `reply` on the first connection; closes every later one
+    at once, so a second connection learns nothing."""
+    seen = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal seen
+        seen += 1
+        if seen > 1:
+            return
+        if await reader.read(4096):
+            writer.write(reply)
+            await writer.drain()
+
+    return handler
+
+
+def endless_smtp_greeting(interval: float, *, lines: int | None = None, burst: int = 1) -> Handler:
+    """Sends `220-` continuation lines (`burst` at a time, every `interval` s) and never the
+    final `220 ` line; after `lines` lines (if given) it falls silent but stays connected."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sent = 0
+        while lines is None or sent < lines:
+            for _ in range(burst):
+                writer.write(f"220-smtp.fault.test greeting line {sent}\r\n".encode())
+                sent += 1
+            await writer.drain()
+            await asyncio.sleep(interval)
+        await _wait_for_eof(reader)
+
+    return handler
+
+
+def stalled_tls(how: str) -> Handler:
+    """A TLS port whose handshake never completes.
+
+    `how`: "silent" reads the ClientHello and says nothing; "half_record" answers with
+    the header of a TLS handshake record whose body never comes; "no_read" never even
+    reads.
+    """
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if how == "no_read":
+            await asyncio.sleep(3600)
+        await reader.read(4096)
+        if how == "half_record":
+            writer.write(b"\x16\x03\x03\x10\x00\x02\x00")  # 4 KiB promised, 2 bytes sent
+            await writer.drain()
+        await _wait_for_eof(reader)
+
+    return handler
+
+
+def imap_starttls_then_stall() -> Handler:
+    """An IMAP server that says OK to STARTTLS and then never answers the ClientHello."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        _send(writer, "* OK [CAPABILITY IMAP4rev1 STARTTLS] fault IMAP ready")
+        await writer.drain()
+        while (line := await _line(reader)) is not None:
+            tag, _, rest = line.partition(" ")
+            command = rest.split(" ", 1)[0].upper()
+            if command == "CAPABILITY":
+                _send(writer, "* CAPABILITY IMAP4rev1 STARTTLS", f"{tag} OK done")
+            elif command == "STARTTLS":
+                _send(writer, f"{tag} OK begin TLS")
+                await writer.drain()
+                await _wait_for_eof(reader)
+                return
+            else:
+                _send(writer, f"{tag} BAD unknown command")
+            await writer.drain()
+
+    return handler

@@ -12,6 +12,7 @@ import pytest
 
 from mailprobe.address import parse_address
 from mailprobe.models import (
+    Cause,
     DiscoveryOptions,
     NetOptions,
     Protocol,
@@ -21,6 +22,7 @@ from mailprobe.models import (
     SourceOutcome,
     SourceStatus,
 )
+from mailprobe.net.failures import CERT_TEXT
 from mailprobe.option_values import parse_connect_to, parse_nameserver
 from mailprobe.providers import ProviderDb
 from mailprobe.sources import autoconfig
@@ -97,25 +99,34 @@ async def test_send_address_still_finds_the_config(bed: BedInfo) -> None:
 
 
 @pytest.mark.parametrize(
-    ("domain", "reason"),
+    ("domain", "cause", "reason"),
     [
-        (f"html.{M}", f"{sub_url(f'html.{M}')}: the file is an HTML page, not XML"),
-        (f"truncated.{M}", "the file is not well-formed XML"),
-        (f"laughs.{M}", "the file declares a DTD or entities, refused for safety"),
-        (f"big.{M}", f"{sub_url(f'big.{M}')}: response larger than 1 MiB"),
-        (f"loop.{M}", "redirect loop"),
-        (f"downgrade.{M}", "redirect from HTTPS to plain HTTP"),
-        (f"wrongcert.{M}", "certificate is not valid for this host name"),
-        (f"expired.{M}", "certificate has expired"),
-        (f"selfsigned.{M}", "self-signed certificate"),
+        (
+            f"html.{M}",
+            Cause.INVALID_DOCUMENT,
+            f"{sub_url(f'html.{M}')}: the file is an HTML page, not XML",
+        ),
+        (f"truncated.{M}", Cause.INVALID_DOCUMENT, "the file is not well-formed XML"),
+        (
+            f"laughs.{M}",
+            Cause.INVALID_DOCUMENT,
+            "the file declares a DTD or entities, refused for safety",
+        ),
+        (f"big.{M}", Cause.TOO_LARGE, f"{sub_url(f'big.{M}')}: response larger than 1 MiB"),
+        (f"loop.{M}", Cause.REDIRECT_LOOP, "redirect loop"),
+        (f"downgrade.{M}", Cause.INSECURE_HTTP, "redirect from HTTPS to plain HTTP"),
+        (f"wrongcert.{M}", Cause.CERT_WRONG_NAME, CERT_TEXT[Cause.CERT_WRONG_NAME]),
+        (f"expired.{M}", Cause.CERT_EXPIRED, CERT_TEXT[Cause.CERT_EXPIRED]),
+        (f"selfsigned.{M}", Cause.CERT_SELF_SIGNED, CERT_TEXT[Cause.CERT_SELF_SIGNED]),
     ],
 )
-async def test_each_fault_is_an_error_outcome_with_a_plain_reason(
-    bed: BedInfo, domain: str, reason: str
+async def test_each_fault_is_an_error_outcome_with_a_cause_and_a_plain_reason(
+    bed: BedInfo, domain: str, cause: Cause, reason: str
 ) -> None:
     outcome = await run(bed, domain)
     assert outcome.status is SourceStatus.ERROR, outcome.detail
     assert outcome.candidates == ()
+    assert outcome.cause is cause
     assert reason in outcome.detail
 
 

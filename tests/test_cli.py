@@ -193,7 +193,8 @@ def test_scan_offline_keeps_input_order_and_reports_bad_lines(
 ) -> None:
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("# list\nyahoo.com\n\nbad@@x\nyou@gmail.com\n"))
+    data = b"# list\nyahoo.com\n\nbad@@x\nyou@gmail.com\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     code, out, _err = _run(capsys, "scan", "-", "--offline")
     records = [valid_scan_line(line) for line in out.splitlines()]
     assert [r["input"] for r in records] == ["yahoo.com", "bad@@x", "you@gmail.com"]

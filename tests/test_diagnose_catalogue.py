@@ -110,6 +110,6 @@ def test_sort_keeps_exact_duplicates_once() -> None:
 
 def test_public_names_are_exactly_the_documented_ones() -> None:
     public = {n for n in dir(diagnose) if not n.startswith("_")}
-    modules = {"catalogue", "connection", "discovery", "endpoint", "order", "patterns"}
+    modules = {"catalogue", "connection", "discovery", "endpoint", "order"}
     modules |= {"service", "session", "tls", "annotations", "reference"}
     assert public - modules == set(diagnose.__all__)

@@ -1,7 +1,9 @@
 """diagnose_probe: each situation a real probe reports becomes the right finding and words.
 
 Every ProbeResult here is shaped like the one mailprobe.probes produces for that situation
-(status, reason text from net/failures, failed phase, failure kind, detected mode).
+(status, cause, failed phase, detected mode). Diagnosis reads only those structured fields:
+reasons are quoted, never interpreted, so the tests below also prove that words alone
+change nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from mailprobe.diagnose import FindingId, diagnose_probe
 from mailprobe.diagnose.catalogue import MODE_NAMES
 from mailprobe.models import (
     Candidate,
+    Cause,
     CertInfo,
-    CertProblem,
     FailedAttempt,
     Finding,
     LoginResult,
@@ -30,6 +32,7 @@ from mailprobe.models import (
     Timings,
     TlsInfo,
 )
+from mailprobe.net.failures import CERT_TEXT
 
 IMAP, POP3, SMTP = Protocol.IMAP, Protocol.POP3, Protocol.SMTP
 TLS, STARTTLS, PLAIN = Security.TLS, Security.STARTTLS, Security.PLAIN
@@ -99,8 +102,10 @@ def test_connection_refused_is_an_error_naming_the_port() -> None:
         ProbeStatus.REFUSED,
         "connecting: connection refused",
         failed_phase=ProbePhase.CONNECT,
-        failure_kind="refused",
-        failed_attempts=(FailedAttempt("192.0.2.10", ProbeStatus.REFUSED, "connection refused"),),
+        cause=Cause.REFUSED,
+        failed_attempts=(
+            FailedAttempt("192.0.2.10", ProbeStatus.REFUSED, "connection refused", Cause.REFUSED),
+        ),
     )
     findings = diagnose_probe(c, probe)
     assert ids(findings) == [FindingId.CONNECT_REFUSED]
@@ -116,7 +121,7 @@ def test_network_unreachable_is_not_called_refused() -> None:
         ProbeStatus.REFUSED,
         "connecting: network unreachable: Network is unreachable",
         failed_phase=ProbePhase.CONNECT,
-        failure_kind="unreachable",
+        cause=Cause.UNREACHABLE,
     )
     f = only(diagnose_probe(c, probe), FindingId.CONNECT_UNREACHABLE)
     assert f.severity is Severity.ERROR
@@ -130,7 +135,7 @@ def test_filtered_port_times_out_at_connect_and_advises_another_network() -> Non
         ProbeStatus.TIMEOUT,
         "connecting: timed out after 5 s",
         failed_phase=ProbePhase.CONNECT,
-        failure_kind="timeout",
+        cause=Cause.TIMEOUT,
     )
     f = only(diagnose_probe(c, probe), FindingId.CONNECT_TIMEOUT)
     assert f.severity is Severity.ERROR
@@ -168,7 +173,7 @@ def test_connection_reset_before_the_greeting() -> None:
         ip="192.0.2.10",
         timings=Timings(connect=1.5),
         failed_phase=ProbePhase.TLS,
-        failure_kind="reset",
+        cause=Cause.RESET,
     )
     findings = diagnose_probe(c, probe)
     assert ids(findings) == [FindingId.CONNECT_RESET]
@@ -177,10 +182,20 @@ def test_connection_reset_before_the_greeting() -> None:
     assert "closed the connection unexpectedly" in findings[0].summary
 
 
-def test_reset_is_recognised_from_the_reason_alone() -> None:
+@pytest.mark.parametrize("cause", [Cause.RESET, Cause.CLOSED])
+def test_reset_and_close_are_recognised_from_the_cause_whatever_the_words(cause: Cause) -> None:
     c = cand(POP3, "pop.example.org", 110, STARTTLS)
-    probe = ProbeResult(ProbeStatus.PROTOCOL_ERROR, "the connection was aborted")
+    probe = ProbeResult(ProbeStatus.PROTOCOL_ERROR, "zzz", cause=cause)
     assert ids(diagnose_probe(c, probe)) == [FindingId.CONNECT_RESET]
+
+
+def test_words_about_a_reset_without_the_cause_are_only_quoted() -> None:
+    c = cand(POP3, "pop.example.org", 110, STARTTLS)
+    probe = ProbeResult(
+        ProbeStatus.PROTOCOL_ERROR, "the connection was aborted", cause=Cause.GARBAGE
+    )
+    f = only(diagnose_probe(c, probe), FindingId.PROTOCOL_UNEXPECTED)
+    assert "the connection was aborted" in f.summary
 
 
 def test_server_that_stops_answering_after_greeting_is_stalled() -> None:
@@ -192,7 +207,7 @@ def test_server_that_stops_answering_after_greeting_is_stalled() -> None:
         timings=Timings(connect=1.0, banner=4.0),
         banner="220 smtp.example.org ESMTP",
         failed_phase=ProbePhase.CAPABILITIES,
-        failure_kind="timeout",
+        cause=Cause.TIMEOUT,
     )
     f = only(diagnose_probe(c, probe), FindingId.CONNECT_STALLED)
     assert_names_endpoint(f, c)
@@ -229,7 +244,7 @@ def test_dns_nxdomain_says_the_name_does_not_exist() -> None:
         ProbeStatus.DNS_ERROR,
         "looking up the server: imap.exmaple.org does not exist (NXDOMAIN)",
         failed_phase=ProbePhase.DNS,
-        failure_kind="dns",
+        cause=Cause.NO_SUCH_HOST,
     )
     f = only(diagnose_probe(c, probe), FindingId.DNS_NO_SUCH_HOST)
     assert f.severity is Severity.ERROR
@@ -244,7 +259,7 @@ def test_dns_timeout_is_a_lookup_failure_not_a_missing_name() -> None:
         "DNS lookup of imap.example.org A timed out after 5 s (no usable answer from "
         "127.0.0.1:5353)",
         failed_phase=ProbePhase.DNS,
-        failure_kind="dns",
+        cause=Cause.DNS_TIMEOUT,
     )
     f = only(diagnose_probe(c, probe), FindingId.DNS_LOOKUP_FAILED)
     assert f.severity is Severity.ERROR
@@ -273,7 +288,9 @@ def test_ipv6_failure_while_ipv4_works() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
     probe = ok(
         ip="192.0.2.10",
-        failed_attempts=(FailedAttempt("2001:db8::10", ProbeStatus.TIMEOUT, "timed out"),),
+        failed_attempts=(
+            FailedAttempt("2001:db8::10", ProbeStatus.TIMEOUT, "timed out", Cause.TIMEOUT),
+        ),
     )
     f = only(diagnose_probe(c, probe), FindingId.NET_IPV6_FAILS)
     assert f.severity is Severity.WARNING
@@ -287,7 +304,9 @@ def test_one_of_two_ipv4_addresses_failing_is_not_called_ipv6() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
     probe = ok(
         ip="192.0.2.11",
-        failed_attempts=(FailedAttempt("192.0.2.10", ProbeStatus.REFUSED, "connection refused"),),
+        failed_attempts=(
+            FailedAttempt("192.0.2.10", ProbeStatus.REFUSED, "connection refused", Cause.REFUSED),
+        ),
     )
     assert ids(diagnose_probe(c, probe)) == [FindingId.NET_ADDRESS_FAILS]
 
@@ -306,7 +325,7 @@ def test_pop3_server_on_an_imap_setting_is_the_wrong_service() -> None:
         banner="+OK Dovecot ready.",
         detected_protocol=POP3,
         failed_phase=ProbePhase.BANNER,
-        failure_kind="protocol",
+        cause=Cause.WRONG_PROTOCOL,
     )
     findings = diagnose_probe(c, probe)
     assert ids(findings) == [FindingId.PROTOCOL_WRONG_SERVICE]
@@ -328,7 +347,7 @@ def test_non_mail_server_is_an_unexpected_reply_quoting_what_it_said() -> None:
         timings=Timings(connect=1.0, banner=2.0),
         banner="SSH-2.0-OpenSSH_9.2p1\x1b[31m",
         failed_phase=ProbePhase.BANNER,
-        failure_kind="protocol",
+        cause=Cause.WRONG_PROTOCOL,
     )
     f = only(diagnose_probe(c, probe), FindingId.PROTOCOL_UNEXPECTED)
     assert f.severity is Severity.ERROR
@@ -347,7 +366,7 @@ def test_tls_spoken_to_a_starttls_port_names_starttls() -> None:
         timings=Timings(connect=1.0, tls=1.0),
         detected_security=STARTTLS,
         failed_phase=ProbePhase.TLS,
-        failure_kind="tls",
+        cause=Cause.NOT_TLS,
         connections=2,
     )
     findings = diagnose_probe(c, probe)
@@ -361,15 +380,38 @@ def test_tls_spoken_to_a_starttls_port_names_starttls() -> None:
     assert_names_endpoint(f, c)
 
 
-def test_tls_spoken_to_a_starttls_port_is_recognised_from_the_tls_error_alone() -> None:
+def test_a_non_tls_answer_without_evidence_of_starttls_claims_no_mode() -> None:
     c = cand(IMAP, "imap.example.org", 143, TLS)
     probe = ProbeResult(
         ProbeStatus.TLS_ERROR,
-        "the server did not answer with TLS (wrong version number): it may expect plain "
-        "text or STARTTLS on this port",
+        "TLS: the server did not answer with TLS",
+        failed_phase=ProbePhase.TLS,
+        cause=Cause.NOT_TLS,
+        notes=("the second connection ended with timeout: waiting for the greeting",),
     )
-    f = only(diagnose_probe(c, probe), FindingId.MODE_EXPECTS_STARTTLS)
+    findings = diagnose_probe(c, probe)
+    f = only(findings, FindingId.MODE_NOT_TLS)
+    assert "STARTTLS" not in f.summary
     assert "993" in f.advice
+    assert FindingId.MODE_EXPECTS_STARTTLS not in ids(findings)
+
+
+@pytest.mark.parametrize("security", [TLS, STARTTLS, PLAIN])
+def test_an_http_answer_is_named_as_http_in_every_mode(security: Security) -> None:
+    c = cand(IMAP, "imap.example.org", 993, security)
+    probe = ProbeResult(
+        ProbeStatus.TLS_ERROR if security is TLS else ProbeStatus.PROTOCOL_ERROR,
+        "it answered with HTTP ('HTTP/1.1 400 Bad Request')",
+        ip="192.0.2.10",
+        timings=Timings(connect=1.0),
+        failed_phase=ProbePhase.TLS if security is TLS else ProbePhase.BANNER,
+        cause=Cause.HTTP_ANSWER,
+        connections=2 if security is TLS else 1,
+    )
+    findings = diagnose_probe(c, probe)
+    assert ids(findings) == [FindingId.PROTOCOL_HTTP]
+    assert "answers with HTTP" in findings[0].summary
+    assert "speaks STARTTLS" not in findings[0].summary
 
 
 def test_starttls_spoken_to_port_465_says_it_expects_tls_from_the_start() -> None:
@@ -381,7 +423,7 @@ def test_starttls_spoken_to_port_465_says_it_expects_tls_from_the_start() -> Non
         timings=Timings(connect=1.0),
         detected_security=TLS,
         failed_phase=ProbePhase.BANNER,
-        failure_kind="timeout",
+        cause=Cause.TIMEOUT,
         connections=2,
     )
     findings = diagnose_probe(c, probe)
@@ -392,12 +434,28 @@ def test_starttls_spoken_to_port_465_says_it_expects_tls_from_the_start() -> Non
     assert_names_endpoint(f, c)
 
 
-def test_plain_client_hanging_on_993_is_read_as_a_mode_mismatch_without_detection() -> None:
+def test_plain_client_hanging_on_993_claims_tls_only_when_a_tls_connection_showed_it() -> None:
     c = cand(IMAP, "imap.example.org", 993, PLAIN)
-    probe = ProbeResult(
-        ProbeStatus.TIMEOUT, "timed out", ip="192.0.2.10", timings=Timings(connect=1.0)
+    silent = ProbeResult(
+        ProbeStatus.TIMEOUT,
+        "timed out",
+        ip="192.0.2.10",
+        timings=Timings(connect=1.0),
+        failed_phase=ProbePhase.BANNER,
+        cause=Cause.TIMEOUT,
     )
-    f = only(diagnose_probe(c, probe), FindingId.MODE_EXPECTS_TLS)
+    assert ids(diagnose_probe(c, silent)) == [FindingId.CONNECT_NO_GREETING]
+    shown = ProbeResult(
+        ProbeStatus.TIMEOUT,
+        "timed out",
+        ip="192.0.2.10",
+        timings=Timings(connect=1.0),
+        failed_phase=ProbePhase.BANNER,
+        cause=Cause.TIMEOUT,
+        detected_security=TLS,
+        connections=2,
+    )
+    f = only(diagnose_probe(c, shown), FindingId.MODE_EXPECTS_TLS)
     assert f.summary == (
         "Port 993 on imap.example.org expects SSL/TLS from the start, "
         "not plain text (no encryption)."
@@ -405,12 +463,44 @@ def test_plain_client_hanging_on_993_is_read_as_a_mode_mismatch_without_detectio
     assert "143" in f.advice
 
 
+def test_a_greeting_that_never_ends_is_not_called_missing() -> None:
+    c = cand(SMTP, "smtp.example.org", 587, STARTTLS)
+    probe = ProbeResult(
+        ProbeStatus.TIMEOUT,
+        "waiting for the greeting: the greeting began (4000 bytes) but did not end in time",
+        ip="192.0.2.10",
+        timings=Timings(connect=1.0),
+        failed_phase=ProbePhase.BANNER,
+        cause=Cause.INCOMPLETE,
+    )
+    findings = diagnose_probe(c, probe)
+    assert ids(findings) == [FindingId.CONNECT_GREETING_INCOMPLETE]
+    assert "never sent" not in findings[0].summary
+    assert_names_endpoint(findings[0], c)
+
+
+def test_a_stalled_implicit_tls_handshake_mentions_no_greeting() -> None:
+    c = cand(IMAP, "imap.example.org", 993, TLS)
+    probe = ProbeResult(
+        ProbeStatus.TIMEOUT,
+        "TLS: timed out after 10 s",
+        ip="192.0.2.10",
+        timings=Timings(connect=1.0),
+        failed_phase=ProbePhase.TLS,
+        cause=Cause.TIMEOUT,
+    )
+    findings = diagnose_probe(c, probe)
+    assert ids(findings) == [FindingId.TLS_HANDSHAKE_TIMEOUT]
+    assert "greeting" not in findings[0].summary
+    assert_names_endpoint(findings[0], c)
+
+
 def test_tls_setting_on_an_unencrypted_port_says_so() -> None:
     c = cand(POP3, "pop.example.org", 110, TLS)
     probe = ProbeResult(
         ProbeStatus.TLS_ERROR,
-        "the server did not answer with TLS (wrong version number): it may expect plain "
-        "text or STARTTLS on this port",
+        "the server did not answer with TLS",
+        cause=Cause.NOT_TLS,
         detected_security=PLAIN,
         starttls_offered=False,
         connections=2,
@@ -586,7 +676,7 @@ def test_tls_1_0_only_server_is_an_error() -> None:
         ip="192.0.2.10",
         timings=Timings(connect=1.0, tls=3.0),
         failed_phase=ProbePhase.TLS,
-        failure_kind="tls",
+        cause=Cause.NO_COMMON_TLS_VERSION,
         weak_tls_checked=True,
         weak_tls_version="TLSv1",
         connections=2,
@@ -604,6 +694,7 @@ def test_tls_1_1_negotiated_by_the_permissive_retry_is_an_error() -> None:
     probe = ProbeResult(
         ProbeStatus.TLS_ERROR,
         "no TLS version in common: the server only offers versions this client refuses",
+        cause=Cause.NO_COMMON_TLS_VERSION,
         tls=TlsInfo("TLSv1.1", "AES256-SHA", verified=False),
     )
     f = only(diagnose_probe(c, probe), FindingId.TLS_OLD_VERSION)
@@ -627,8 +718,8 @@ def test_old_tls_still_accepted_next_to_tls_1_3_is_a_warning() -> None:
 
 
 def _failed_cert(
-    problem: CertProblem | None,
-    reason: str,
+    problem: Cause | None,
+    reason: str = "",
     *,
     days_left: int = 200,
     self_signed: bool = False,
@@ -647,25 +738,25 @@ def _failed_cert(
         "TLSv1.3",
         "TLS_AES_256_GCM_SHA384",
         verified=False,
-        verify_error=reason,
+        verify_error=reason or (CERT_TEXT[problem] if problem else None),
         cert=cert,
         cert_problem=problem,
     )
     return ProbeResult(
         ProbeStatus.TLS_ERROR,
-        f"TLS: {reason}",
+        f"TLS: {tls.verify_error}",
         ip="192.0.2.10",
         timings=Timings(connect=1.0, tls=4.0),
         tls=tls,
         failed_phase=ProbePhase.TLS,
-        failure_kind="tls",
+        cause=problem or Cause.TLS_FAILED,
         connections=2,
     )
 
 
 def test_expired_certificate() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
-    probe = _failed_cert(CertProblem.EXPIRED, "certificate has expired", days_left=-3)
+    probe = _failed_cert(Cause.CERT_EXPIRED, days_left=-3)
     findings = diagnose_probe(c, probe)
     assert ids(findings) == [FindingId.CERT_EXPIRED]
     f = findings[0]
@@ -676,10 +767,31 @@ def test_expired_certificate() -> None:
     assert_names_endpoint(f, c)
 
 
-def test_expired_certificate_from_the_reason_alone() -> None:
+def test_expired_certificate_from_the_cause_alone() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
-    probe = ProbeResult(ProbeStatus.TLS_ERROR, "certificate has expired")
+    probe = ProbeResult(ProbeStatus.TLS_ERROR, "zzz", cause=Cause.CERT_EXPIRED)
     assert ids(diagnose_probe(c, probe)) == [FindingId.CERT_EXPIRED]
+
+
+_CERT_FINDINGS = {
+    Cause.CERT_EXPIRED: FindingId.CERT_EXPIRED,
+    Cause.CERT_NOT_YET_VALID: FindingId.CERT_NOT_YET_VALID,
+    Cause.CERT_SELF_SIGNED: FindingId.CERT_SELF_SIGNED,
+    Cause.CERT_WRONG_NAME: FindingId.CERT_WRONG_NAME,
+    Cause.CERT_UNTRUSTED: FindingId.CERT_UNTRUSTED,
+    Cause.CERT_INCOMPLETE_CHAIN: FindingId.CERT_INCOMPLETE_CHAIN,
+    Cause.CERT_INVALID: FindingId.CERT_INVALID,
+}
+
+
+@pytest.mark.parametrize("cause", [c for c in Cause if c.is_certificate])
+def test_each_certificate_cause_gives_its_finding_whatever_the_reason_says(cause: Cause) -> None:
+    """The reason of another cause (the old ambiguity of code 19) changes nothing."""
+    c = cand(IMAP, "imap.example.org", 993, TLS)
+    other = Cause.CERT_SELF_SIGNED if cause is not Cause.CERT_SELF_SIGNED else Cause.CERT_EXPIRED
+    probe = ProbeResult(ProbeStatus.TLS_ERROR, CERT_TEXT[other], cause=cause)
+    assert ids(diagnose_probe(c, probe)) == [_CERT_FINDINGS[cause]]
+    assert set(_CERT_FINDINGS) == {x for x in Cause if x.is_certificate}
 
 
 def test_certificate_expiring_within_30_days_is_a_warning() -> None:
@@ -703,7 +815,7 @@ def test_expiry_warning_period_is_configurable() -> None:
 def test_wrong_name_lists_the_names_the_certificate_covers() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
     probe = _failed_cert(
-        CertProblem.WRONG_NAME,
+        Cause.CERT_WRONG_NAME,
         "certificate is not valid for this host name (Hostname mismatch, certificate is not "
         "valid for 'imap.example.org'.)",
         san=("mail.hoster.net", "*.hoster.net"),
@@ -718,16 +830,14 @@ def test_wrong_name_lists_the_names_the_certificate_covers() -> None:
 
 def test_wrong_name_is_found_in_the_certificate_behind_another_error() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
-    probe = _failed_cert(
-        CertProblem.EXPIRED, "certificate has expired", days_left=-40, san=("other.example.net",)
-    )
+    probe = _failed_cert(Cause.CERT_EXPIRED, days_left=-40, san=("other.example.net",))
     assert ids(diagnose_probe(c, probe)) == [FindingId.CERT_EXPIRED, FindingId.CERT_WRONG_NAME]
 
 
 def test_wildcard_certificate_covers_one_label() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
     probe = _failed_cert(
-        CertProblem.UNTRUSTED,
+        Cause.CERT_UNTRUSTED,
         "certificate chain incomplete or issued by an untrusted authority",
         san=("*.example.org",),
         issuer="CN=Corp Internal CA",
@@ -738,7 +848,7 @@ def test_wildcard_certificate_covers_one_label() -> None:
 def test_untrusted_authority_names_the_issuer_and_ca_file() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
     probe = _failed_cert(
-        CertProblem.UNTRUSTED,
+        Cause.CERT_UNTRUSTED,
         "certificate chain incomplete or issued by an untrusted authority",
         issuer="CN=Corp Internal CA,O=Corp",
     )
@@ -749,18 +859,18 @@ def test_untrusted_authority_names_the_issuer_and_ca_file() -> None:
     assert_names_endpoint(f, c)
 
 
-def test_untrusted_from_the_reason_alone() -> None:
+def test_words_alone_name_no_certificate_problem() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
     probe = ProbeResult(
-        ProbeStatus.TLS_ERROR, "certificate chain incomplete or issued by an untrusted authority"
+        ProbeStatus.TLS_ERROR, CERT_TEXT[Cause.CERT_UNTRUSTED], cause=Cause.TLS_FAILED
     )
-    assert ids(diagnose_probe(c, probe)) == [FindingId.CERT_UNTRUSTED]
+    assert ids(diagnose_probe(c, probe)) == [FindingId.TLS_HANDSHAKE_FAILED]
 
 
 def test_self_signed_certificate_is_not_also_called_untrusted() -> None:
     c = cand(POP3, "pop.example.org", 995, TLS)
     probe = _failed_cert(
-        CertProblem.SELF_SIGNED,
+        Cause.CERT_SELF_SIGNED,
         "self-signed certificate (not issued by a trusted authority)",
         self_signed=True,
         san=("pop.example.org",),
@@ -777,7 +887,7 @@ def test_self_signed_certificate_is_not_also_called_untrusted() -> None:
 def test_incomplete_chain() -> None:
     c = cand(SMTP, "smtp.example.org", 465, TLS)
     probe = _failed_cert(
-        CertProblem.INCOMPLETE_CHAIN,
+        Cause.CERT_INCOMPLETE_CHAIN,
         "certificate verification failed: unable to verify the first certificate",
         san=("smtp.example.org",),
     )
@@ -793,7 +903,9 @@ def test_incomplete_chain() -> None:
 def test_unknown_certificate_failure_is_reported_with_its_reason() -> None:
     c = cand(IMAP, "imap.example.org", 993, TLS)
     probe = ProbeResult(
-        ProbeStatus.TLS_ERROR, "certificate verification failed: certificate revoked"
+        ProbeStatus.TLS_ERROR,
+        "certificate verification failed: certificate revoked",
+        cause=Cause.CERT_INVALID,
     )
     f = only(diagnose_probe(c, probe), FindingId.CERT_INVALID)
     assert "certificate revoked" in f.summary
@@ -805,7 +917,7 @@ def test_other_tls_failure_is_a_handshake_failure() -> None:
         ProbeStatus.TLS_ERROR,
         "TLS handshake failed: no cipher or version in common",
         failed_phase=ProbePhase.TLS,
-        failure_kind="tls",
+        cause=Cause.TLS_FAILED,
     )
     f = only(diagnose_probe(c, probe), FindingId.TLS_HANDSHAKE_FAILED)
     assert "no cipher" in f.summary
@@ -897,3 +1009,44 @@ def test_skipped_probe_is_info() -> None:
     f = only(diagnose_probe(c, probe), FindingId.PROBE_SKIPPED)
     assert f.severity is Severity.INFO
     assert "--offline" in f.summary
+
+
+# --------------------------------------------------------------------------- words change nothing
+
+_WORDS = (
+    "zzz",
+    "the server closed the connection unexpectedly",
+    "certificate has expired; self-signed; untrusted authority; does not exist (NXDOMAIN)",
+    "the server did not answer with TLS (wrong version number): it may expect STARTTLS",
+    "network unreachable: No route to host",
+)
+
+
+@pytest.mark.parametrize("cause", list(Cause))
+@pytest.mark.parametrize("phase", [ProbePhase.CONNECT, ProbePhase.BANNER, ProbePhase.TLS])
+@pytest.mark.parametrize("security", [TLS, STARTTLS])
+def test_the_findings_follow_the_cause_and_never_the_reason_text(
+    cause: Cause, phase: ProbePhase, security: Security
+) -> None:
+    from mailprobe.net.failures import probe_status
+
+    c = cand(IMAP, "imap.example.org", 993, security)
+    found = {
+        tuple(
+            ids(
+                diagnose_probe(
+                    c,
+                    ProbeResult(
+                        probe_status(cause),
+                        words,
+                        ip="192.0.2.10",
+                        timings=Timings(connect=1.0),
+                        failed_phase=phase,
+                        cause=cause,
+                    ),
+                )
+            )
+        )
+        for words in _WORDS
+    }
+    assert len(found) == 1, found

@@ -5,7 +5,9 @@ from __future__ import annotations
 from mailprobe.diagnose import FindingId, diagnose_service
 from mailprobe.models import (
     Candidate,
+    Cause,
     ProbedCandidate,
+    ProbePhase,
     ProbeResult,
     ProbeStatus,
     Protocol,
@@ -59,6 +61,30 @@ def test_no_working_endpoint_lists_what_was_tried_and_suspects_the_network() -> 
     assert "imap.example.org port 993 SSL/TLS: timed out" in f.summary
     assert "imap.example.org port 143 STARTTLS: connection refused" in f.summary
     assert "another network" in f.advice
+
+
+def test_servers_that_accepted_the_connection_are_not_called_unreachable() -> None:
+    stalled = ProbeResult(
+        ProbeStatus.TIMEOUT,
+        "TLS: timed out after 10 s",
+        ip="192.0.2.1",
+        timings=Timings(connect=1.0),
+        failed_phase=ProbePhase.TLS,
+        cause=Cause.TIMEOUT,
+    )
+    filtered = ProbeResult(
+        ProbeStatus.TIMEOUT, "timed out", failed_phase=ProbePhase.CONNECT, cause=Cause.TIMEOUT
+    )
+    entries = [
+        probed(IMAP, "imap.example.org", 993, TLS, stalled),
+        probed(IMAP, "imap.example.org", 143, STARTTLS, filtered),
+    ]
+    f = diagnose_service(IMAP, entries)[0]
+    assert f.id == FindingId.SERVICE_NO_WORKING_ENDPOINT
+    assert "could be reached" not in f.advice
+    assert "own finding" in f.advice
+    only_filtered = diagnose_service(IMAP, entries[1:])[0]
+    assert "None of the servers could be reached" in only_filtered.advice
 
 
 def test_no_working_endpoint_for_mixed_failures_points_at_each_finding() -> None:

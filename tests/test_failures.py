@@ -1,4 +1,4 @@
-"""failures.classify: real exceptions from sockets, TLS, DNS and httpx become kinds and reasons."""
+"""failures.classify: real exceptions from sockets, TLS, DNS and httpx become causes and reasons."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ import dns.resolver
 import httpx
 import pytest
 
-from mailprobe.models import ProbeStatus, SourceStatus
+from mailprobe.models import Cause, ProbeStatus, SourceStatus
 from mailprobe.net.failures import (
+    CERT_TEXT,
     AttemptFailure,
     ConnectFailed,
     DnsLookupFailed,
     Failure,
-    FailureKind,
     ProtocolViolation,
     classify,
 )
@@ -110,7 +110,7 @@ async def test_expired_certificate_verify_code_10(certs: dict[str, CertPair]) ->
     assert isinstance(exc, ssl.SSLCertVerificationError)
     assert exc.verify_code == 10
     failure = classify(exc)
-    assert failure == Failure(FailureKind.TLS, "certificate has expired")
+    assert failure == Failure(Cause.CERT_EXPIRED, CERT_TEXT[Cause.CERT_EXPIRED])
     assert failure.probe_status is ProbeStatus.TLS_ERROR
 
 
@@ -119,8 +119,7 @@ async def test_self_signed_certificate_verify_code_18(certs: dict[str, CertPair]
     assert isinstance(exc, ssl.SSLCertVerificationError)
     assert exc.verify_code == 18
     failure = classify(exc)
-    assert failure.kind is FailureKind.TLS
-    assert failure.reason.startswith("self-signed certificate")
+    assert failure == Failure(Cause.CERT_SELF_SIGNED, CERT_TEXT[Cause.CERT_SELF_SIGNED])
 
 
 async def test_wrong_host_name_verify_code_62(certs: dict[str, CertPair]) -> None:
@@ -128,8 +127,8 @@ async def test_wrong_host_name_verify_code_62(certs: dict[str, CertPair]) -> Non
     assert isinstance(exc, ssl.SSLCertVerificationError)
     assert exc.verify_code == 62
     failure = classify(exc)
-    assert failure.kind is FailureKind.TLS
-    assert failure.reason.startswith("certificate is not valid for this host name")
+    assert failure.cause is Cause.CERT_WRONG_NAME
+    assert failure.reason.startswith(CERT_TEXT[Cause.CERT_WRONG_NAME])
     assert "other.test" in failure.reason
 
 
@@ -139,8 +138,7 @@ async def test_certificate_from_an_unknown_authority_verify_code_20(
     exc = await tls_failure(certs["untrusted"], certs["ca"], "good.test")
     assert isinstance(exc, ssl.SSLCertVerificationError)
     assert exc.verify_code == 20
-    reason = classify(exc).reason
-    assert reason == "certificate chain incomplete or issued by an untrusted authority"
+    assert classify(exc) == Failure(Cause.CERT_UNTRUSTED, CERT_TEXT[Cause.CERT_UNTRUSTED])
 
 
 async def test_tls_spoken_to_a_plain_text_server(certs: dict[str, CertPair]) -> None:
@@ -156,8 +154,8 @@ async def test_tls_spoken_to_a_plain_text_server(certs: dict[str, CertPair]) -> 
             )
         )
     failure = classify(exc)
-    assert failure.kind is FailureKind.TLS
-    assert "did not answer with TLS" in failure.reason
+    assert failure.cause is Cause.NOT_TLS
+    assert failure.probe_status is ProbeStatus.TLS_ERROR
 
 
 # --------------------------------------------------------------------------- sockets
@@ -167,7 +165,7 @@ async def test_connection_refused() -> None:
     exc = await raised_by(asyncio.open_connection("127.0.0.1", closed_port()))
     assert isinstance(exc, ConnectionRefusedError)
     failure = classify(exc)
-    assert failure == Failure(FailureKind.REFUSED, "connection refused")
+    assert failure.cause is Cause.REFUSED
     assert failure.probe_status is ProbeStatus.REFUSED
     assert failure.source_status is SourceStatus.ERROR
 
@@ -182,12 +180,12 @@ async def test_timeout_from_wait_for() -> None:
         writer.close()
     assert isinstance(exc, TimeoutError)
     failure = classify(exc)
-    assert failure.kind is FailureKind.TIMEOUT
+    assert failure.cause is Cause.TIMEOUT
     assert failure.probe_status is ProbeStatus.TIMEOUT
     assert failure.source_status is SourceStatus.TIMEOUT
 
 
-async def test_server_closing_mid_reply_is_a_reset() -> None:
+async def test_server_closing_mid_reply_is_a_close() -> None:
     async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"* OK")
         writer.close()
@@ -197,45 +195,52 @@ async def test_server_closing_mid_reply_is_a_reset() -> None:
         exc = await raised_by(reader.readuntil(b"\r\n"))
         writer.close()
     assert isinstance(exc, asyncio.IncompleteReadError)
-    assert classify(exc).kind is FailureKind.RESET
+    assert classify(exc).cause is Cause.CLOSED
 
 
 @pytest.mark.parametrize(
-    ("exc", "kind", "words"),
+    ("exc", "cause", "words"),
     [
-        (ConnectionResetError(errno.ECONNRESET, "reset"), FailureKind.RESET, "closed"),
-        (BrokenPipeError(errno.EPIPE, "pipe"), FailureKind.RESET, "closed"),
-        (ConnectionAbortedError(errno.ECONNABORTED, "x"), FailureKind.RESET, "aborted"),
-        (socket.gaierror(socket.EAI_NONAME, "Name not known"), FailureKind.DNS, "Name not"),
-        (OSError(errno.ENETUNREACH, "Network is unreachable"), FailureKind.UNREACHABLE, "unre"),
-        (OSError(errno.EHOSTUNREACH, "No route to host"), FailureKind.UNREACHABLE, "No route"),
-        (OSError(errno.ETIMEDOUT, "Connection timed out"), FailureKind.TIMEOUT, "timed out"),
-        (OSError(errno.ECONNREFUSED, "refused"), FailureKind.REFUSED, "refused"),
-        (OSError(errno.EACCES, "Permission denied"), FailureKind.OTHER, "Permission denied"),
-        (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"), FailureKind.PROTOCOL, "undecod"),
-        (ValueError("surprise"), FailureKind.OTHER, "ValueError: surprise"),
+        (ConnectionResetError(errno.ECONNRESET, "reset"), Cause.RESET, "closed"),
+        (BrokenPipeError(errno.EPIPE, "pipe"), Cause.RESET, "closed"),
+        (ConnectionAbortedError(errno.ECONNABORTED, "x"), Cause.RESET, "aborted"),
+        (socket.gaierror(socket.EAI_NONAME, "Name not known"), Cause.NO_SUCH_HOST, "Name not"),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), Cause.UNREACHABLE, "unre"),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), Cause.UNREACHABLE, "No route"),
+        (OSError(errno.ETIMEDOUT, "Connection timed out"), Cause.TIMEOUT, "timed out"),
+        (OSError(errno.ECONNREFUSED, "refused"), Cause.REFUSED, "refused"),
+        (OSError(errno.EACCES, "Permission denied"), Cause.OTHER, "Permission denied"),
+        (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"), Cause.GARBAGE, "undecod"),
+        (OverflowError("connect(): port must be 0-65535."), Cause.INVALID_URL, "port"),
+        (ValueError("surprise"), Cause.OTHER, "ValueError: surprise"),
     ],
 )
-def test_socket_level_exceptions(exc: BaseException, kind: FailureKind, words: str) -> None:
+def test_socket_level_exceptions(exc: BaseException, cause: Cause, words: str) -> None:
     failure = classify(exc)
-    assert failure.kind is kind
+    assert failure.cause is cause
     assert words in failure.reason
 
 
 # --------------------------------------------------------------------------- mailprobe's own
 
 
-def test_protocol_violation_and_dns_lookup_failed_keep_their_message() -> None:
+def test_protocol_violation_and_dns_lookup_failed_keep_their_message_and_cause() -> None:
     assert classify(ProtocolViolation("greeting is not +OK")) == Failure(
-        FailureKind.PROTOCOL, "greeting is not +OK"
+        Cause.GARBAGE, "greeting is not +OK"
+    )
+    assert classify(ProtocolViolation("line too long", Cause.TOO_LARGE)) == Failure(
+        Cause.TOO_LARGE, "line too long"
     )
     assert classify(DnsLookupFailed("imap.example.test does not exist")) == Failure(
-        FailureKind.DNS, "imap.example.test does not exist"
+        Cause.NO_SUCH_HOST, "imap.example.test does not exist"
+    )
+    assert classify(DnsLookupFailed("lookup timed out", Cause.DNS_TIMEOUT)).probe_status is (
+        ProbeStatus.DNS_ERROR
     )
 
 
 def test_connect_failed_with_one_attempt_is_that_attempt() -> None:
-    refused = Failure(FailureKind.REFUSED, "connection refused")
+    refused = Failure(Cause.REFUSED, "connection refused")
     exc = ConnectFailed((AttemptFailure("192.0.2.1", refused),))
     assert classify(exc) == refused
 
@@ -243,19 +248,19 @@ def test_connect_failed_with_one_attempt_is_that_attempt() -> None:
 def test_connect_failed_with_several_attempts_names_them_all() -> None:
     exc = ConnectFailed(
         (
-            AttemptFailure("::1", Failure(FailureKind.REFUSED, "connection refused")),
-            AttemptFailure("127.0.0.1", Failure(FailureKind.TIMEOUT, "timed out")),
+            AttemptFailure("::1", Failure(Cause.REFUSED, "connection refused")),
+            AttemptFailure("127.0.0.1", Failure(Cause.TIMEOUT, "timed out")),
         )
     )
     failure = classify(exc)
-    assert failure.kind is FailureKind.TIMEOUT
+    assert failure.cause is Cause.TIMEOUT
     assert "tried 2 addresses" in failure.reason
     assert "::1: connection refused" in failure.reason
 
 
 def test_connect_failed_without_attempts_says_there_was_no_address() -> None:
     failure = classify(ConnectFailed(()))
-    assert failure.kind is FailureKind.DNS
+    assert failure.cause is Cause.NO_SUCH_HOST
     assert "no address to connect to" in failure.reason
 
 
@@ -268,23 +273,23 @@ def dns_error(cls: Callable[..., BaseException], *args: object, **kwargs: object
 
 
 @pytest.mark.parametrize(
-    ("exc", "kind", "words"),
+    ("exc", "cause", "words"),
     [
-        (dns_error(dns.exception.Timeout, timeout=1.0), FailureKind.TIMEOUT, "DNS lookup timed"),
+        (dns_error(dns.exception.Timeout, timeout=1.0), Cause.DNS_TIMEOUT, "DNS lookup timed"),
         (
             dns_error(dns.resolver.LifetimeTimeout, timeout=1.0, errors=[]),
-            FailureKind.TIMEOUT,
+            Cause.DNS_TIMEOUT,
             "timed",
         ),
-        (dns_error(dns.resolver.NXDOMAIN), FailureKind.DNS, "does not exist (NXDOMAIN)"),
-        (dns_error(dns.resolver.NoAnswer), FailureKind.DNS, "no record of that type"),
-        (dns_error(dns.resolver.NoNameservers), FailureKind.DNS, "SERVFAIL or refused"),
-        (dns_error(dns.exception.FormError, "bad packet"), FailureKind.DNS, "DNS error"),
+        (dns_error(dns.resolver.NXDOMAIN), Cause.NO_SUCH_HOST, "does not exist (NXDOMAIN)"),
+        (dns_error(dns.resolver.NoAnswer), Cause.NO_SUCH_HOST, "no record of that type"),
+        (dns_error(dns.resolver.NoNameservers), Cause.DNS_FAILED, "SERVFAIL or refused"),
+        (dns_error(dns.exception.FormError, "bad packet"), Cause.DNS_FAILED, "DNS error"),
     ],
 )
-def test_dns_exceptions(exc: BaseException, kind: FailureKind, words: str) -> None:
+def test_dns_exceptions(exc: BaseException, cause: Cause, words: str) -> None:
     failure = classify(exc)
-    assert failure.kind is kind
+    assert failure.cause is cause
     assert words in failure.reason
 
 
@@ -299,7 +304,7 @@ async def test_httpx_connection_refused() -> None:
     async with httpx.AsyncClient() as client:
         exc = await raised_by(client.get(f"http://127.0.0.1:{closed_port()}/"))
     assert isinstance(exc, httpx.ConnectError)
-    assert classify(exc) == Failure(FailureKind.REFUSED, "connection refused")
+    assert classify(exc) == Failure(Cause.REFUSED, "connection refused")
 
 
 async def test_httpx_certificate_problem_names_the_precise_reason(
@@ -311,7 +316,7 @@ async def test_httpx_certificate_problem_names_the_precise_reason(
     ):
         exc = await raised_by(client.get(f"https://127.0.0.1:{port}/"))
     assert isinstance(exc, httpx.ConnectError)
-    assert classify(exc) == Failure(FailureKind.TLS, "certificate has expired")
+    assert classify(exc) == Failure(Cause.CERT_EXPIRED, CERT_TEXT[Cause.CERT_EXPIRED])
 
 
 async def test_httpx_read_timeout() -> None:
@@ -323,7 +328,7 @@ async def test_httpx_read_timeout() -> None:
         exc = await raised_by(client.get(f"http://127.0.0.1:{port}/"))
     assert isinstance(exc, httpx.ReadTimeout)
     failure = classify(exc)
-    assert failure.kind is FailureKind.TIMEOUT
+    assert failure.cause is Cause.TIMEOUT
     assert failure.reason == "HTTP request timed out"
 
 
@@ -338,7 +343,7 @@ async def test_httpx_garbage_answer_is_a_protocol_error() -> None:
         exc = await raised_by(client.get(f"http://127.0.0.1:{port}/"))
     assert isinstance(exc, httpx.RemoteProtocolError)
     failure = classify(exc)
-    assert failure.kind is FailureKind.PROTOCOL
+    assert failure.cause is Cause.GARBAGE
     assert failure.reason.startswith("HTTP protocol error")
 
 
@@ -349,10 +354,69 @@ async def test_httpx_closed_without_answer_is_a_protocol_or_reset_failure() -> N
 
     async with serving(hang_up) as port, httpx.AsyncClient(timeout=2.0) as client:
         exc = await raised_by(client.get(f"http://127.0.0.1:{port}/"))
-    assert classify(exc).kind in (FailureKind.PROTOCOL, FailureKind.RESET)
+    assert classify(exc).cause in (Cause.GARBAGE, Cause.RESET, Cause.CLOSED)
 
 
 def test_httpx_other_errors_are_reported_not_raised() -> None:
     failure = classify(httpx.TooManyRedirects("Exceeded maximum allowed redirects."))
-    assert failure.kind is FailureKind.OTHER
+    assert failure.cause is Cause.REDIRECT_LOOP
     assert "redirects" in failure.reason
+
+
+# --------------------------------------------------------------------------- one vocabulary
+
+
+@pytest.mark.parametrize("cause", list(Cause))
+def test_every_cause_has_a_status_and_a_meaning(cause: Cause) -> None:
+    from mailprobe.net.failures import CAUSE_MEANINGS, probe_status
+
+    assert isinstance(probe_status(cause), ProbeStatus)
+    assert CAUSE_MEANINGS[cause].strip()
+
+
+def test_the_one_verify_code_table_names_each_code_once() -> None:
+    from mailprobe.net.failures import VERIFY_CODES, cert_cause
+
+    assert VERIFY_CODES[18] is Cause.CERT_SELF_SIGNED
+    assert VERIFY_CODES[19] is Cause.CERT_UNTRUSTED  # an untrusted self-signed root in a chain
+    for code, cause in VERIFY_CODES.items():
+        exc = ssl.SSLCertVerificationError(1, "certificate verify failed")
+        exc.verify_code = code
+        exc.verify_message = "x"
+        assert cert_cause(exc) is cause
+        # the HTTP path (classify) and the probe path (cert_cause) agree on every code
+        assert classify(exc).cause is cause
+        assert cause.is_certificate
+
+
+def test_an_unknown_verify_code_is_cert_invalid_with_the_message() -> None:
+    exc = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    exc.verify_code = 26
+    exc.verify_message = "unsuitable certificate purpose"
+    failure = classify(exc)
+    assert failure.cause is Cause.CERT_INVALID
+    assert "unsuitable certificate purpose" in failure.reason
+
+
+# --------------------------------------------------------------------------- exception groups
+
+
+async def test_httpx_to_a_port_out_of_range_raises_a_group_that_classify_opens() -> None:
+    async with httpx.AsyncClient() as client:
+        exc = await raised_by(client.get("http://127.0.0.1:99999/"))
+    assert isinstance(exc, BaseExceptionGroup)  # anyio's task group, as httpx leaves it
+    failure = classify(exc)
+    assert failure.cause is Cause.INVALID_URL
+    assert "Group" not in failure.reason
+
+
+def test_nested_groups_are_classified_by_their_most_specific_member() -> None:
+    group = ExceptionGroup(
+        "outer",
+        [ValueError("noise"), ExceptionGroup("inner", [ConnectionRefusedError(111, "no")])],
+    )
+    assert classify(group) == Failure(Cause.REFUSED, "connection refused")
+    only_noise = ExceptionGroup("x", [KeyError("k")])
+    failure = classify(only_noise)
+    assert failure.cause is Cause.OTHER
+    assert failure.reason.startswith("KeyError")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mailprobe.models import (
-    CertProblem,
+    Cause,
     ConnectTo,
     LoginStatus,
     Nameserver,
@@ -215,12 +215,12 @@ async def test_smtp_sender_check_after_login(bed: BedInfo) -> None:
 @pytest.mark.parametrize(
     ("host", "problem"),
     [
-        ("imap.expired.mailprobe.test", CertProblem.EXPIRED),
-        ("imap.wrongcert.mailprobe.test", CertProblem.WRONG_NAME),
-        ("imap.selfsigned.mailprobe.test", CertProblem.SELF_SIGNED),
+        ("imap.expired.mailprobe.test", Cause.CERT_EXPIRED),
+        ("imap.wrongcert.mailprobe.test", Cause.CERT_WRONG_NAME),
+        ("imap.selfsigned.mailprobe.test", Cause.CERT_SELF_SIGNED),
     ],
 )
-async def test_dovecot_certificate_problems(bed: BedInfo, host: str, problem: CertProblem) -> None:
+async def test_dovecot_certificate_problems(bed: BedInfo, host: str, problem: Cause) -> None:
     for port, security in ((993, Security.TLS), (143, Security.STARTTLS)):
         result = await _probe(bed, Protocol.IMAP, host, port, security, credentials=_creds(bed))
         assert result.status is ProbeStatus.TLS_ERROR

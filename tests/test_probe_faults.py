@@ -34,7 +34,7 @@ from faultservers import (
 )
 from mailprobe.errors import InvalidInputError
 from mailprobe.models import (
-    CertProblem,
+    Cause,
     ConnectTo,
     LoginStatus,
     NetOptions,
@@ -129,7 +129,7 @@ async def test_tarpit_times_out_waiting_for_the_greeting(certs: FaultCerts) -> N
         )
     assert result.status is ProbeStatus.TIMEOUT
     assert result.failed_phase is ProbePhase.BANNER
-    assert result.failure_kind == "timeout"
+    assert result.cause is Cause.TIMEOUT
     assert "waiting for the greeting" in result.reason
     assert result.detected_security is None
     # The second connection tried TLS in case the port was implicit TLS; it hung too.
@@ -184,7 +184,7 @@ async def test_reset_after_connect(certs: FaultCerts) -> None:
     async with _serve(reset_after_connect()) as server:
         result = await _probe(server, certs, Protocol.IMAP, "imap.fault.test", 143, Security.PLAIN)
     assert result.status is ProbeStatus.PROTOCOL_ERROR
-    assert result.failure_kind == "reset"
+    assert result.cause in (Cause.RESET, Cause.CLOSED)
     assert server.connections == 1
 
 
@@ -409,15 +409,15 @@ async def test_smtp_ehlo_refused_falls_back_to_helo(certs: FaultCerts) -> None:
 @pytest.mark.parametrize(
     ("pair", "problem", "words"),
     [
-        ("expired", CertProblem.EXPIRED, "expired"),
-        ("wrong_name", CertProblem.WRONG_NAME, "other.invalid"),
-        ("self_signed", CertProblem.SELF_SIGNED, "self-signed"),
-        ("incomplete", CertProblem.INCOMPLETE_CHAIN, "intermediate"),
-        ("untrusted", CertProblem.UNTRUSTED, "not trusted"),
+        ("expired", Cause.CERT_EXPIRED, "expired"),
+        ("wrong_name", Cause.CERT_WRONG_NAME, "other.invalid"),
+        ("self_signed", Cause.CERT_SELF_SIGNED, "self-signed"),
+        ("incomplete", Cause.CERT_INCOMPLETE_CHAIN, "intermediate"),
+        ("untrusted", Cause.CERT_UNTRUSTED, "not trusted"),
     ],
 )
 async def test_certificate_problems_are_named(
-    certs: FaultCerts, pair: str, problem: CertProblem, words: str
+    certs: FaultCerts, pair: str, problem: Cause, words: str
 ) -> None:
     async with _serve(_tls_imap(certs, pair)) as server:
         result = await _probe(server, certs, Protocol.IMAP, "imap.fault.test", 993, Security.TLS)
@@ -425,14 +425,15 @@ async def test_certificate_problems_are_named(
     assert result.tls is not None
     assert not result.tls.verified
     assert result.tls.cert_problem is problem
+    assert result.cause is problem
     assert result.tls.verify_error is not None
     assert words in result.tls.verify_error
     assert result.tls.cert is not None
     assert result.detected_security is Security.TLS
     assert server.connections == 2
-    if problem is CertProblem.EXPIRED:
+    if problem is Cause.CERT_EXPIRED:
         assert result.tls.cert.days_left < 0
-    if problem is CertProblem.SELF_SIGNED:
+    if problem is Cause.CERT_SELF_SIGNED:
         assert result.tls.cert.self_signed
 
 
@@ -443,7 +444,7 @@ async def test_certificate_problem_over_starttls(certs: FaultCerts) -> None:
         )
     assert result.status is ProbeStatus.TLS_ERROR
     assert result.tls is not None
-    assert result.tls.cert_problem is CertProblem.EXPIRED
+    assert result.tls.cert_problem is Cause.CERT_EXPIRED
     assert result.capabilities_before_tls == IMAP_CAPS
     assert server.connections == 2
 

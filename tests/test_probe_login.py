@@ -46,7 +46,7 @@ def test_redact_removes_every_form_of_the_password() -> None:
 def test_redact_removes_the_password_as_imap_login_escapes_it() -> None:
     creds = Credentials("alice@example.org", 'pa"ss\\word')
     echoed = 'a2 BAD unexpected arguments: "alice@example.org" "pa\\"ss\\\\word"'
-    assert redact(echoed, creds) == 'a2 BAD unexpected arguments: "alice@example.org" "***"'
+    assert redact(echoed, creds) == 'a2 BAD unexpected arguments: "alice@example.org" "<redacted>"'
 
 
 def test_imap_quote() -> None:

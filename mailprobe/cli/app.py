@@ -11,7 +11,6 @@ import logging
 import sys
 import traceback
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -38,6 +37,7 @@ from mailprobe.cli.options import (
     SenderCheckOpt,
     SourcesOpt,
     TimeoutOpt,
+    TranscriptOpt,
     TrustAdOpt,
     UsernameOpt,
     WeakTlsOpt,
@@ -186,6 +186,7 @@ def check(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
@@ -234,6 +235,7 @@ def check(
             allow_plaintext_login=allow_plaintext_login,
             sender_check=sender_check,
             check_weak_tls=weak_tls,
+            transcript=transcript,
         )
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
@@ -342,6 +344,7 @@ def probe(
     allow_plaintext_login: PlaintextLoginOpt = False,
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
+    transcript: TranscriptOpt = False,
     fail_on: FailOnOpt = Severity.ERROR,
     brief: BriefOpt = False,
     explain: ExplainOpt = False,
@@ -379,83 +382,12 @@ def probe(
         allow_plaintext_login=allow_plaintext_login,
         sender_check=sender_check,
         check_weak_tls=weak_tls,
+        transcript=transcript,
     )
     progress = _progress(quiet, json_out)
     report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))
     _emit(report, json_out, brief, explain)
     raise typer.Exit(int(exit_status_for(report, fail_on)))
-
-
-@app.command(
-    epilog="""Examples:
-
-  mailprobe scan addresses.txt > results.jsonl
-
-  printf 'example.org\nalice@example.net\n' | mailprobe scan - --probe
-"""
-)
-def scan(
-    file: Annotated[
-        str, typer.Argument(metavar="[FILE|-]", help="One address or domain per line; - is stdin.")
-    ] = "-",
-    verify: Annotated[
-        bool, typer.Option("--probe", help="Also verify each result with live handshakes.")
-    ] = False,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=100, help="Addresses handled at once.")
-    ] = 4,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 10.0,
-    nameserver: NameserverOpt = None,
-    trust_ad: TrustAdOpt = False,
-    connect_to: ConnectToOpt = None,
-    ca_file: CaFileOpt = None,
-    ispdb_url: IspdbOpt = DEFAULT_ISPDB_URL,
-    allow_http: AllowHttpOpt = False,
-    send_address: SendAddressOpt = False,
-    sources: SourcesOpt = None,
-    fail_on: FailOnOpt = Severity.ERROR,
-    debug: DebugOpt = False,
-) -> None:
-    """Discover (and with --probe, verify) many addresses or domains: JSON Lines on stdout.
-
-    A bare domain is treated as postmaster@domain. Lines that are empty or start with #
-    are skipped; an invalid line yields {"input": ..., "error": ...}. Output is in input
-    order. Exit 1 if any line failed or had a finding at --fail-on or above.
-    """
-    _setup_logging(debug)
-    from mailprobe.scan import scan_lines
-
-    options = discovery_options(
-        offline=offline,
-        timeout=timeout,
-        nameserver=nameserver,
-        trust_ad=trust_ad,
-        connect_to=connect_to,
-        ca_file=ca_file,
-        ispdb_url=ispdb_url,
-        allow_http=allow_http,
-        send_address=send_address,
-        sources=sources,
-    )
-    if file == "-":
-        lines = sys.stdin.read().splitlines()
-    else:
-        try:
-            lines = Path(file).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise InvalidOptionError(f"cannot read {file}: {exc.strerror or exc}") from None
-    failed = _run(
-        scan_lines(
-            lines,
-            options,
-            probe=verify and not offline,
-            concurrency=concurrency,
-            fail_on=fail_on,
-            stream=sys.stdout,
-        )
-    )
-    raise typer.Exit(int(ExitStatus.FINDINGS if failed else ExitStatus.OK))
 
 
 def _version_callback(value: bool) -> None:
@@ -488,6 +420,15 @@ def _register_db() -> None:
 _register_db()
 
 
+def _register_scan() -> None:
+    from mailprobe.cli.scan import SCAN_EXAMPLES, scan_command
+
+    app.command(name="scan", epilog=SCAN_EXAMPLES)(scan_command)
+
+
+_register_scan()
+
+
 def _register_schema() -> None:
     from mailprobe.cli.schema import schema
 
@@ -495,6 +436,15 @@ def _register_schema() -> None:
 
 
 _register_schema()
+
+
+def _register_domain() -> None:
+    from mailprobe.cli.domain import EXAMPLES, domain
+
+    app.command("domain", epilog=EXAMPLES)(domain)
+
+
+_register_domain()
 
 
 def _register_export() -> None:
@@ -505,7 +455,7 @@ def _register_export() -> None:
 
 _register_export()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema", "export"}
+_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema", "domain", "export"}
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

@@ -16,7 +16,13 @@ import typer
 
 from mailprobe.errors import InvalidOptionError
 from mailprobe.models import DiscoveryOptions, NetOptions, Severity
-from mailprobe.option_values import check_timeout, parse_connect_to, parse_nameserver, parse_sources
+from mailprobe.option_values import (
+    check_timeout,
+    parse_base_url,
+    parse_connect_to,
+    parse_nameserver,
+    parse_sources,
+)
 
 if TYPE_CHECKING:
     from mailprobe.probes import Credentials
@@ -151,6 +157,14 @@ WeakTlsOpt = Annotated[
         "(one extra connection per endpoint).",
     ),
 ]
+TranscriptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--transcript",
+        help="Record each probe's conversation (client and server lines, TLS events, ms "
+        "since connect), passwords replaced with <redacted>.",
+    ),
+]
 MaxConnOpt = Annotated[
     int,
     typer.Option("--max-connections", min=1, max=200, help="Probes running at once, in all."),
@@ -187,11 +201,9 @@ def discovery_options(
     sources: list[str] | None,
     trust_ad: bool = False,
 ) -> DiscoveryOptions:
-    if not ispdb_url.startswith(("https://", "http://")):
-        raise InvalidOptionError(f"--ispdb-url {ispdb_url!r}: expected an http(s):// URL")
     return DiscoveryOptions(
         net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad),
-        ispdb_url=ispdb_url,
+        ispdb_url=parse_base_url(ispdb_url, "--ispdb-url"),
         allow_http=allow_http,
         send_address=send_address,
         offline=offline,
@@ -238,6 +250,9 @@ def credentials(
                 raise InvalidOptionError(f"{flag} only makes sense with --login")
         return None
     from mailprobe.probes import Credentials
+    from mailprobe.redact import install_log_redaction
 
     # An empty username means "the one discovery found for each server".
-    return Credentials(username=username or "", password=read_password(password_stdin))
+    creds = Credentials(username=username or "", password=read_password(password_stdin))
+    install_log_redaction(creds.redactor())  # every --debug line from here on
+    return creds

@@ -38,6 +38,7 @@ class FindingId(StrEnum):
     CONNECT_NO_GREETING = "connect.no_greeting"
     CONNECT_RESET = "connect.reset"
     CONNECT_STALLED = "connect.stalled"
+    CONNECT_GREETING_INCOMPLETE = "connect.greeting_incomplete"
     CONNECT_RATE_LIMITED = "connect.rate_limited"
     CONNECT_GREETING_SLOW = "connect.greeting_slow"
     DNS_NO_SUCH_HOST = "dns.no_such_host"
@@ -47,10 +48,13 @@ class FindingId(StrEnum):
     MODE_EXPECTS_TLS = "mode.expects_tls"
     MODE_EXPECTS_STARTTLS = "mode.expects_starttls"
     MODE_EXPECTS_PLAIN = "mode.expects_plain"
+    MODE_NOT_TLS = "mode.not_tls"
     PROTOCOL_WRONG_SERVICE = "protocol.wrong_service"
     PROTOCOL_UNEXPECTED = "protocol.unexpected_reply"
+    PROTOCOL_HTTP = "protocol.http_answer"
     STARTTLS_NOT_OFFERED = "starttls.not_offered"
     STARTTLS_NOT_OFFERED_RELAY = "starttls.not_offered_relay"
+    STARTTLS_INJECTION = "starttls.injection"
     SECURITY_PLAINTEXT_SETTING = "security.plaintext_setting"
     AUTH_BEFORE_TLS = "auth.before_tls"
     AUTH_OAUTH_ONLY = "auth.oauth_only"
@@ -61,6 +65,7 @@ class FindingId(StrEnum):
     TLS_OLD_VERSION = "tls.old_version"
     TLS_OLD_VERSION_ACCEPTED = "tls.old_version_accepted"
     TLS_HANDSHAKE_FAILED = "tls.handshake_failed"
+    TLS_HANDSHAKE_TIMEOUT = "tls.handshake_timeout"
     CERT_EXPIRED = "tls.cert.expired"
     CERT_EXPIRING = "tls.cert.expiring"
     CERT_NOT_YET_VALID = "tls.cert.not_yet_valid"
@@ -163,6 +168,15 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "the conversation starts (STARTTLS is a common victim). Try again, and from "
             "another network; if you run the server, check its log for this moment.",
         ),
+        FindingId.CONNECT_GREETING_INCOMPLETE: Rule(
+            _E,
+            "the server began its greeting but did not finish it in time",
+            "{host} port {port} ({service}, {mode}) began its greeting but never finished it: "
+            "{reason}.",
+            "The server keeps sending greeting lines without the final one, or stops in the "
+            "middle: it is broken, overloaded or not a normal {service} server. If you run "
+            "it, check its configuration and log; otherwise tell the provider.",
+        ),
         FindingId.CONNECT_RATE_LIMITED: Rule(
             _W,
             "the server turned the connection away for now (SMTP 421, IMAP/POP3 busy)",
@@ -237,6 +251,15 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "{service} with SSL/TLS (usually {tls_port}) or STARTTLS (usually "
             "{starttls_port}).",
         ),
+        FindingId.MODE_NOT_TLS: Rule(
+            _E,
+            "the setting uses SSL/TLS, but the server answered the TLS handshake with "
+            "something that is not TLS, and what it speaks could not be learned",
+            "Port {port} on {host} does not answer with SSL/TLS ({service}, {mode}): {reason}.",
+            "Check the port and security mode in the mail app: for {service} the usual ports "
+            "are {tls_port} (SSL/TLS) and {starttls_port} (STARTTLS). mailprobe could not tell "
+            "what this port speaks instead, so it names no other mode.",
+        ),
         FindingId.PROTOCOL_WRONG_SERVICE: Rule(
             _E,
             "the server on the port speaks a different mail protocol than expected",
@@ -252,6 +275,27 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "Another kind of service may listen on this port, or a proxy or antivirus "
             "program interferes with mail traffic. Check the port number: for {service} the "
             "usual ports are {tls_port} (SSL/TLS) and {starttls_port} (STARTTLS).",
+        ),
+        FindingId.PROTOCOL_HTTP: Rule(
+            _E,
+            "the server on the port answered with HTTP: a web server, not a mail server",
+            "{host} port {port} answers with HTTP, not {service} (mode: {mode}): {reason}.",
+            "A web server (or a web proxy) listens on this port. Correct the port in the mail "
+            "app: for {service} the usual ports are {tls_port} (SSL/TLS) and {starttls_port} "
+            "(STARTTLS). If you run the server, check which service the port is forwarded to.",
+        ),
+        FindingId.STARTTLS_INJECTION: Rule(
+            _E,
+            "plain text arrived together with the STARTTLS go-ahead (response injection, "
+            "CVE-2011-0411 class); the session was abandoned before anything was sent",
+            "{host} port {port} ({service}, {mode}) sent {size} byte(s) of plain text "
+            "together with its go-ahead for STARTTLS: someone may be injecting answers "
+            "into the connection.",
+            "Nothing from this session was trusted and no password was sent. Plain text "
+            "that arrives with the STARTTLS go-ahead would be read as if it came over TLS "
+            "(CVE-2011-0411): a man in the middle can use it to fake the server's answers. "
+            "Try from another network; if it happens there too, tell the server's operator, "
+            "whose server (or a proxy or filter in front of it) is broken or compromised.",
         ),
         FindingId.STARTTLS_NOT_OFFERED: Rule(
             _E,
@@ -354,6 +398,15 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
             "The server and this computer could not agree on encryption. Check the security "
             "mode and port in the mail app. If you run the server, check its TLS "
             "configuration and certificate files.",
+        ),
+        FindingId.TLS_HANDSHAKE_TIMEOUT: Rule(
+            _E,
+            "the TCP connection was made but the TLS handshake did not complete in time",
+            "{host} port {port} ({service}, {mode}) accepted the connection but did not "
+            "complete the TLS handshake: {reason}.",
+            "The server may be overloaded, or a firewall, proxy or antivirus program holds "
+            "encrypted connections. Try again, and from another network. If you run the "
+            "server, check that TLS is configured on this port and look at its log.",
         ),
         FindingId.CERT_EXPIRED: Rule(
             _E,

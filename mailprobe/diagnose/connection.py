@@ -1,7 +1,9 @@
 """Findings about reaching an endpoint: DNS, TCP, greeting, protocol and security mode.
 
 `status_findings` explains a failed probe once, preferring the most useful explanation: a
-port/mode mismatch (and the mode that works) beats the raw symptom it causes.
+port/mode mismatch (and the mode that works) beats the raw symptom it causes. Only
+structured fields are read (`status`, `cause`, `failed_phase`, `detected_security`, ...);
+the reason text is quoted, never interpreted.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from mailprobe.diagnose.catalogue import (
     listing,
     make_finding,
 )
-from mailprobe.diagnose.patterns import Reason, read_reason
 from mailprobe.models import (
-    STANDARD_PORTS,
     Candidate,
+    Cause,
     Finding,
     ProbePhase,
     ProbeResult,
@@ -33,9 +34,10 @@ GREETING_VERY_SLOW_MS = 15_000.0
 
 
 _BEFORE_CONNECTION = frozenset({ProbePhase.DNS, ProbePhase.CONNECT})
-
-#: `ProbeResult.failure_kind` values (mailprobe.net.failures.FailureKind) diagnosis uses.
-_KIND_REASONS = {"reset": Reason.RESET, "unreachable": Reason.UNREACHABLE}
+_AFTER_GREETING = frozenset({ProbePhase.CAPABILITIES, ProbePhase.LOGIN})
+_CLOSED = frozenset({Cause.RESET, Cause.CLOSED})
+#: What a TLS attempt can be answered with instead of TLS (see `probes.replies`).
+_NOT_TLS = frozenset({Cause.NOT_TLS, Cause.GARBAGE, Cause.WRONG_PROTOCOL})
 
 
 def connected(probe: ProbeResult) -> bool:
@@ -46,40 +48,23 @@ def connected(probe: ProbeResult) -> bool:
 
 
 def greeted(probe: ProbeResult) -> bool:
-    """True if the server's greeting arrived (judged by the failed phase, else the banner)."""
-    if probe.failed_phase is not None:
-        return connected(probe) and probe.failed_phase is not ProbePhase.BANNER
-    return probe.banner is not None
+    """True if the server's greeting arrived: its banner was kept, or a later phase failed.
 
-
-def failure_reason(probe: ProbeResult) -> Reason | None:
-    """What kind of failure the probe reports: its structured kind first, else its text."""
-    by_kind = _KIND_REASONS.get(probe.failure_kind or "")
-    return by_kind or read_reason(probe.reason)
+    A failed TLS phase says nothing about a greeting: on an implicit-TLS port there is none
+    before the handshake.
+    """
+    return probe.banner is not None or probe.failed_phase in _AFTER_GREETING
 
 
 def mode_mismatch(candidate: Candidate, probe: ProbeResult) -> Finding | None:
     """The port/mode mismatch finding, naming the mode that works, or None.
 
-    Uses `detected_security` when the probe found out; otherwise reads the classic
-    symptoms: a TLS handshake answered in plain text, or a plain-text client left without
-    a greeting (or cut off) on the protocol's implicit-TLS port.
+    Only `detected_security` counts: the probe sets it when a connection showed what the
+    port speaks (a greeting and its capabilities, or a TLS handshake that worked).
     """
     setting = candidate.setting
     configured, detected = setting.security, probe.detected_security
     subject = Subject.of(setting)
-    if detected is None and probe.status is not ProbeStatus.OK:
-        tls_port = STANDARD_PORTS[(setting.protocol, Security.TLS)]
-        if configured is Security.TLS and failure_reason(probe) is Reason.NOT_TLS:
-            detected = Security.STARTTLS
-        elif (
-            configured is not Security.TLS
-            and setting.port == tls_port
-            and connected(probe)
-            and not greeted(probe)
-            and probe.status in (ProbeStatus.TIMEOUT, ProbeStatus.PROTOCOL_ERROR)
-        ):
-            detected = Security.TLS
     if detected is None or detected is configured:
         return None
     if detected is Security.TLS:
@@ -94,6 +79,17 @@ def mode_mismatch(candidate: Candidate, probe: ProbeResult) -> Finding | None:
         else FindingId.MODE_EXPECTS_PLAIN
     )
     return make_finding(fid, subject)
+
+
+def _not_what_was_asked(subject: Subject, probe: ProbeResult) -> Finding | None:
+    """An HTTP answer, or a TLS attempt answered with non-TLS bytes nobody could name."""
+    reason = clip(probe.reason)
+    if probe.cause is Cause.HTTP_ANSWER:
+        return make_finding(FindingId.PROTOCOL_HTTP, subject, reason=reason)
+    tls_answered = probe.failed_phase in (ProbePhase.TLS, None)
+    if probe.cause in _NOT_TLS and tls_answered and subject.security is Security.TLS:
+        return make_finding(FindingId.MODE_NOT_TLS, subject, reason=reason)
+    return None
 
 
 def _wrong_service(subject: Subject, probe: ProbeResult, expected: Protocol) -> Finding | None:
@@ -113,6 +109,10 @@ def _timeout(subject: Subject, probe: ProbeResult) -> Finding:
             else ""
         )
         return make_finding(FindingId.CONNECT_TIMEOUT, subject, reason=reason, port_note=port_note)
+    if probe.failed_phase is ProbePhase.TLS:
+        return make_finding(FindingId.TLS_HANDSHAKE_TIMEOUT, subject, reason=reason)
+    if probe.cause is Cause.INCOMPLETE:
+        return make_finding(FindingId.CONNECT_GREETING_INCOMPLETE, subject, reason=reason)
     if not greeted(probe):
         return make_finding(FindingId.CONNECT_NO_GREETING, subject)
     return make_finding(FindingId.CONNECT_STALLED, subject, reason=reason)
@@ -120,7 +120,7 @@ def _timeout(subject: Subject, probe: ProbeResult) -> Finding:
 
 def _protocol_error(subject: Subject, probe: ProbeResult) -> Finding:
     reason = clip(probe.reason) or "unexpected answer"
-    if failure_reason(probe) is Reason.RESET:
+    if probe.cause in _CLOSED:
         return make_finding(FindingId.CONNECT_RESET, subject, reason=reason)
     if probe.banner:
         reason = f'{reason} (it said "{clip(probe.banner, 80)}")'
@@ -135,13 +135,19 @@ def status_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, 
     """
     setting = candidate.setting
     subject = Subject.of(setting)
-    mismatch = mode_mismatch(candidate, probe) or _wrong_service(subject, probe, setting.protocol)
+    if probe.starttls_injection is not None:
+        return (make_finding(FindingId.STARTTLS_INJECTION, subject, size=probe.starttls_injection),)
+    mismatch = (
+        mode_mismatch(candidate, probe)
+        or _wrong_service(subject, probe, setting.protocol)
+        or _not_what_was_asked(subject, probe)
+    )
     if mismatch is not None:
         return (mismatch,)
     status = probe.status
     reason = clip(probe.reason)
     if status is ProbeStatus.REFUSED:
-        if failure_reason(probe) is Reason.UNREACHABLE:
+        if probe.cause is Cause.UNREACHABLE:
             return (make_finding(FindingId.CONNECT_UNREACHABLE, subject, reason=reason),)
         return (make_finding(FindingId.CONNECT_REFUSED, subject),)
     if status is ProbeStatus.TIMEOUT:
@@ -149,7 +155,7 @@ def status_findings(candidate: Candidate, probe: ProbeResult) -> tuple[Finding, 
     if status is ProbeStatus.DNS_ERROR:
         fid = (
             FindingId.DNS_NO_SUCH_HOST
-            if read_reason(probe.reason) is Reason.NO_SUCH_HOST
+            if probe.cause is Cause.NO_SUCH_HOST
             else FindingId.DNS_LOOKUP_FAILED
         )
         return (make_finding(fid, subject, reason=reason or "no address"),)

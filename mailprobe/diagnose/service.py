@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mailprobe.diagnose.catalogue import MODE_NAMES, FindingId, Subject, clip, listing, make_finding
+from mailprobe.diagnose.connection import connected
 from mailprobe.models import (
     Finding,
     ProbedCandidate,
@@ -47,8 +48,11 @@ def effective_security(configured: Security, probe: ProbeResult) -> Security:
     return configured
 
 
-def _why(statuses: set[ProbeStatus]) -> str:
-    if statuses <= _UNREACHABLE:
+def _why(probes: list[ProbeResult]) -> str:
+    statuses = {p.status for p in probes}
+    if all(p.status in _UNREACHABLE and not connected(p) for p in probes):
+        # Only when no connection was made at all: a server that accepted the connection
+        # and then stalled was reached.
         return _WHY["unreachable"]
     if statuses == {ProbeStatus.RATE_LIMITED}:
         return _WHY["rate_limited"]
@@ -81,7 +85,7 @@ def diagnose_service(protocol: Protocol, probed: Sequence[ProbedCandidate]) -> t
             tried = listing([_endpoint(pc) for pc, _ in mine])
             return (make_finding(FindingId.SERVICE_NOT_TESTED, subject, tried=tried),)
         tried = listing([f"{_endpoint(pc)}: {clip(p.reason, 80) or p.status}" for pc, p in tested])
-        why = _why({p.status for _, p in tested})
+        why = _why([p for _, p in tested])
         return (make_finding(FindingId.SERVICE_NO_WORKING_ENDPOINT, subject, tried=tried, why=why),)
     by_mode: dict[Security, list[ProbedCandidate]] = {}
     for pc, p in working:

@@ -1,19 +1,18 @@
 """Findings about the TLS session: protocol version and the server certificate.
 
-Certificate problems are gathered from every clue, most structured first: the probe's
-`cert_problem`, the verification reason, then the certificate itself (expiry date,
-self-signed flag, names). Verification stops at the first error, so the certificate's own
-data often reveals a second problem (an expired certificate for the wrong name).
+Certificate problems are gathered from every structured clue: `TlsInfo.cert_problem`, the
+probe's `cause`, then the certificate itself (expiry date, self-signed flag, names).
+Verification stops at the first error, so the certificate's own data often reveals a
+second problem (an expired certificate for the wrong name).
 """
 
 from __future__ import annotations
 
 from mailprobe.diagnose.catalogue import FindingId, Subject, clip, make_finding
-from mailprobe.diagnose.patterns import Reason, read_reason
 from mailprobe.models import (
     Candidate,
+    Cause,
     CertInfo,
-    CertProblem,
     Finding,
     ProbeResult,
     ProbeStatus,
@@ -24,26 +23,18 @@ from mailprobe.net.ipaddr import is_ip_literal
 #: TLS versions (as `ssl` names them) older than 1.2, with the name people know.
 OLD_VERSIONS = {"SSLv2": "SSL 2.0", "SSLv3": "SSL 3.0", "TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1"}
 
-_FROM_REASON = {
-    Reason.CERT_EXPIRED: CertProblem.EXPIRED,
-    Reason.CERT_NOT_YET_VALID: CertProblem.NOT_YET_VALID,
-    Reason.CERT_SELF_SIGNED: CertProblem.SELF_SIGNED,
-    Reason.CERT_INCOMPLETE_CHAIN: CertProblem.INCOMPLETE_CHAIN,
-    Reason.CERT_UNTRUSTED: CertProblem.UNTRUSTED,
-    Reason.CERT_WRONG_NAME: CertProblem.WRONG_NAME,
-}
-
+#: The finding of each named certificate cause (`cert_invalid` has its own, with the reason).
 _FINDING = {
-    CertProblem.EXPIRED: FindingId.CERT_EXPIRED,
-    CertProblem.NOT_YET_VALID: FindingId.CERT_NOT_YET_VALID,
-    CertProblem.SELF_SIGNED: FindingId.CERT_SELF_SIGNED,
-    CertProblem.INCOMPLETE_CHAIN: FindingId.CERT_INCOMPLETE_CHAIN,
-    CertProblem.UNTRUSTED: FindingId.CERT_UNTRUSTED,
-    CertProblem.WRONG_NAME: FindingId.CERT_WRONG_NAME,
+    Cause.CERT_EXPIRED: FindingId.CERT_EXPIRED,
+    Cause.CERT_NOT_YET_VALID: FindingId.CERT_NOT_YET_VALID,
+    Cause.CERT_SELF_SIGNED: FindingId.CERT_SELF_SIGNED,
+    Cause.CERT_INCOMPLETE_CHAIN: FindingId.CERT_INCOMPLETE_CHAIN,
+    Cause.CERT_UNTRUSTED: FindingId.CERT_UNTRUSTED,
+    Cause.CERT_WRONG_NAME: FindingId.CERT_WRONG_NAME,
 }
 
 #: A self-signed certificate is untrusted by definition; saying both is noise.
-_IMPLIED_BY_SELF_SIGNED = frozenset({CertProblem.UNTRUSTED, CertProblem.INCOMPLETE_CHAIN})
+_IMPLIED_BY_SELF_SIGNED = frozenset({Cause.CERT_UNTRUSTED, Cause.CERT_INCOMPLETE_CHAIN})
 
 
 def name_matches(host: str, names: tuple[str, ...]) -> bool:
@@ -57,44 +48,38 @@ def name_matches(host: str, names: tuple[str, ...]) -> bool:
     return False
 
 
-def _problems(host: str, probe: ProbeResult, tls: TlsInfo | None) -> tuple[set[CertProblem], str]:
-    """Every certificate problem found, and the reason text when none could be named."""
-    problems: set[CertProblem] = set()
-    unnamed = ""
-    if tls is not None and tls.cert_problem is not None:
-        problems.add(tls.cert_problem)
-    texts = [tls.verify_error if tls is not None else None]
+def _problems(host: str, probe: ProbeResult, tls: TlsInfo | None) -> tuple[set[Cause], str]:
+    """Every named certificate problem, and the reason text when one could not be named."""
+    causes = {tls.cert_problem if tls is not None else None}
     if probe.status is ProbeStatus.TLS_ERROR:
-        texts.append(probe.reason)
-    for text in texts:
-        reason = read_reason(text)
-        if reason in _FROM_REASON:
-            problems.add(_FROM_REASON[reason])
-        elif reason is Reason.CERT_OTHER and text:
-            unnamed = unnamed or text
+        causes.add(probe.cause)
+    problems = {c for c in causes if c in _FINDING}
+    unnamed = ""
+    if Cause.CERT_INVALID in causes:
+        unnamed = (tls.verify_error if tls is not None else None) or probe.reason
     cert = tls.cert if tls is not None else None
     if cert is not None and (tls is None or not tls.verified or cert.days_left < 0):
         if cert.days_left < 0:
-            problems.add(CertProblem.EXPIRED)
+            problems.add(Cause.CERT_EXPIRED)
         if cert.self_signed:
-            problems.add(CertProblem.SELF_SIGNED)
+            problems.add(Cause.CERT_SELF_SIGNED)
         if cert.san and not is_ip_literal(host) and not name_matches(host, cert.san):
-            problems.add(CertProblem.WRONG_NAME)
-    if CertProblem.SELF_SIGNED in problems:
+            problems.add(Cause.CERT_WRONG_NAME)
+    if Cause.CERT_SELF_SIGNED in problems:
         problems -= _IMPLIED_BY_SELF_SIGNED
     return problems, "" if problems else unnamed
 
 
-def _values(problem: CertProblem, cert: CertInfo | None) -> dict[str, str]:
-    if problem is CertProblem.EXPIRED:
+def _values(problem: Cause, cert: CertInfo | None) -> dict[str, str]:
+    if problem is Cause.CERT_EXPIRED:
         if cert is None:
             return {"when": ""}
         ago = -cert.days_left
         return {"when": f" on {cert.not_after[:10]} ({ago} day{'s' if ago != 1 else ''} ago)"}
-    if problem is CertProblem.WRONG_NAME:
+    if problem is Cause.CERT_WRONG_NAME:
         names = ", ".join(clip(n, 60) for n in (cert.san if cert else ())[:6])
         return {"names": f" (it covers: {names})" if names else ""}
-    if problem is CertProblem.UNTRUSTED:
+    if problem is Cause.CERT_UNTRUSTED:
         issuer = clip(cert.issuer, 100) if cert and cert.issuer else ""
         return {"issuer": f" (issuer: {issuer})" if issuer else ""}
     return {}
@@ -117,10 +102,7 @@ def _version_findings(
     modern = handshake_worked or (negotiated is not None and negotiated != "unknown")
     if weak_name and modern:
         return (make_finding(FindingId.TLS_OLD_VERSION_ACCEPTED, subject, version=weak_name),)
-    no_common = (
-        probe.status is ProbeStatus.TLS_ERROR
-        and read_reason(probe.reason) is Reason.NO_COMMON_VERSION
-    )
+    no_common = probe.status is ProbeStatus.TLS_ERROR and probe.cause is Cause.NO_COMMON_TLS_VERSION
     if weak_name or no_common:
         version = weak_name or "a TLS version older than 1.2"
         return (make_finding(FindingId.TLS_OLD_VERSION, subject, version=version),)

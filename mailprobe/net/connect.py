@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mailprobe.models import NetOptions
+from mailprobe.models import Cause, NetOptions
 from mailprobe.net.dns import DnsClient
 from mailprobe.net.failures import AttemptFailure, ConnectFailed, DnsLookupFailed, classify
 from mailprobe.net.ipaddr import is_ip_literal
@@ -43,6 +44,8 @@ class Connection:
     connect_ms: float
     failed_attempts: tuple[AttemptFailure, ...] = ()
     tls_ms: float | None = field(default=None)
+    #: Gives the connection's slot back to the scan's per-host budget (see net/budget.py).
+    release: Callable[[], None] | None = field(default=None, repr=False)
 
     async def start_tls(self, context: ssl.SSLContext, timeout: float) -> float:
         """Upgrade to TLS (or start TLS on an implicit-TLS port); returns milliseconds taken."""
@@ -72,6 +75,9 @@ class Connection:
         except (OSError, ssl.SSLError, TimeoutError):
             # The outcome is already decided; a failing close must not mask it.
             self.writer.transport.abort()
+        finally:
+            if self.release is not None:
+                self.release()
 
 
 async def resolve_route(
@@ -86,7 +92,10 @@ async def resolve_route(
         return (target_host.strip("[]"),), target_port, None
     found = await dns.addresses(target_host)
     if not found.addresses:
-        raise DnsLookupFailed(found.detail or f"{target_host} has no address")
+        raise DnsLookupFailed(
+            found.detail or f"{target_host} has no address",
+            found.status.cause or Cause.NO_SUCH_HOST,
+        )
     return found.addresses, target_port, found.elapsed_ms
 
 
@@ -106,14 +115,22 @@ async def open_connection(
     """
     addresses, target_port, dns_ms = await resolve_route(host, port, dns, net)
     failed: list[AttemptFailure] = []
+    budget = net.host_budget
     for ip in addresses:
+        release = await budget.acquire(ip) if budget is not None else None
         start = time.perf_counter()
         try:
             async with asyncio.timeout(connect_timeout):
                 reader, writer = await asyncio.open_connection(ip, target_port, limit=MAX_LINE)
         except (OSError, TimeoutError) as exc:
             failed.append(AttemptFailure(ip, classify(exc)))
+            if release is not None:
+                release()
             continue
+        except BaseException:
+            if release is not None:
+                release()
+            raise
         return Connection(
             reader=reader,
             writer=writer,
@@ -123,5 +140,6 @@ async def open_connection(
             dns_ms=dns_ms,
             connect_ms=elapsed_ms(start),
             failed_attempts=tuple(failed),
+            release=release,
         )
     raise ConnectFailed(tuple(failed))

@@ -24,7 +24,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.resolver
 
-from mailprobe.models import Nameserver
+from mailprobe.models import Cause, Nameserver
 from mailprobe.net.ipaddr import is_ip_literal
 
 
@@ -42,6 +42,20 @@ class DnsStatus(StrEnum):
     def is_answer(self) -> bool:
         """True for a real answer (records, NXDOMAIN or no data), False for lookup errors."""
         return self in (DnsStatus.OK, DnsStatus.NXDOMAIN, DnsStatus.NODATA)
+
+    @property
+    def cause(self) -> Cause | None:
+        """The failure cause when no address or record came back (None for OK)."""
+        return _DNS_CAUSE.get(self)
+
+
+_DNS_CAUSE = {
+    DnsStatus.NXDOMAIN: Cause.NO_SUCH_HOST,
+    DnsStatus.NODATA: Cause.NO_SUCH_HOST,
+    DnsStatus.SERVFAIL: Cause.DNS_FAILED,
+    DnsStatus.ERROR: Cause.DNS_FAILED,
+    DnsStatus.TIMEOUT: Cause.DNS_TIMEOUT,
+}
 
 
 @dataclass(frozen=True)
@@ -80,12 +94,16 @@ class DnsClient:
         timeout: float = 5.0,
         *,
         trust_ad: bool = False,
+        ttl_cache_size: int | None = None,
     ) -> None:
         self._nameservers = tuple(nameservers)
         self._timeout = timeout
         self._trust_ad = trust_ad
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._cache: dict[tuple[str, str], asyncio.Task[DnsAnswer]] = {}
+        # One run keeps every answer for its few seconds. A long-lived client (a bulk scan)
+        # keeps only lookups in flight here and answers for their TTL in a bounded cache.
+        self._ttl_cache_size = ttl_cache_size
 
     @property
     def nameservers(self) -> tuple[Nameserver, ...]:
@@ -107,6 +125,8 @@ class DnsClient:
             resolver.lifetime = self._timeout
             resolver.timeout = min(self._timeout, 2.0)
             resolver.retry_servfail = False
+            if self._ttl_cache_size is not None:
+                resolver.cache = dns.resolver.LRUCache(self._ttl_cache_size)
             self._resolver = resolver
         return self._resolver
 
@@ -117,6 +137,8 @@ class DnsClient:
         if task is None:
             task = asyncio.ensure_future(self._query(key[0], key[1]))
             self._cache[key] = task
+            if self._ttl_cache_size is not None:
+                task.add_done_callback(lambda _done: self._cache.pop(key, None))
         return await asyncio.shield(task)
 
     async def _query(self, name: str, rdtype: str) -> DnsAnswer:

@@ -28,14 +28,13 @@ if "httpx" not in sys.modules:
 
 import httpx
 
-from mailprobe.models import NetOptions
+from mailprobe.models import Cause, NetOptions
 from mailprobe.net.connect import resolve_route
 from mailprobe.net.dns import DnsClient
 from mailprobe.net.failures import (
     AttemptFailure,
     ConnectFailed,
     DnsLookupFailed,
-    FailureKind,
     ProtocolViolation,
     classify,
 )
@@ -51,13 +50,15 @@ MAX_REDIRECTS = 5
 #: The User-Agent sent with every request.
 USER_AGENT = f"mailprobe/{__version__}"
 
-_TOO_LARGE = f"response larger than {MAX_BODY // (1024 * 1024)} MiB"
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 # Connect failures after which the next address of the same host is worth trying.
-_TRY_NEXT_ADDRESS = frozenset({FailureKind.REFUSED, FailureKind.UNREACHABLE, FailureKind.TIMEOUT})
-# Everything network code below may raise for reasons outside our control.
+_TRY_NEXT_ADDRESS = frozenset({Cause.REFUSED, Cause.UNREACHABLE, Cause.TIMEOUT})
+# Everything network code below may raise for reasons outside our control (anyio, under
+# httpx, raises some of them inside an ExceptionGroup; `classify` opens it).
 _NET_ERRORS = (
+    ExceptionGroup,
+    OverflowError,
     httpx.HTTPError,
     httpx.InvalidURL,
     OSError,
@@ -76,7 +77,7 @@ class HttpResult:
 
     `status_code` is that of the last response received (None if none arrived); `error` is
     a plain reason when the fetch did not complete (then `body` is empty), and
-    `failure_kind` classifies it. A 404 is not an error: it is a completed fetch.
+    `cause` names it. A 404 is not an error: it is a completed fetch.
     `trusted` is True only if every hop was HTTPS with a verified certificate.
     `redirects` lists the redirect targets in the order announced; when a redirect was
     refused (loop, downgrade, too many), the refused target is the last entry.
@@ -90,7 +91,7 @@ class HttpResult:
     trusted: bool = False
     redirects: tuple[str, ...] = ()
     error: str | None = None
-    failure_kind: FailureKind | None = None
+    cause: Cause | None = None
     elapsed_ms: float = 0.0
 
     @property
@@ -156,13 +157,25 @@ class HttpFetcher:
         self._transport = transport
         self._ssl: ssl.SSLContext | None = None
 
-    async def get(self, url: str, *, timeout: float, allow_http: bool = False) -> HttpResult:
+    async def get(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        allow_http: bool = False,
+        follow_redirects: bool = True,
+        max_body: int = MAX_BODY,
+    ) -> HttpResult:
         """Fetch `url`; `timeout` bounds the whole fetch, redirects included.
 
         Plain `http://` URLs (given or redirected to) are fetched only with `allow_http`
-        and always make the result untrusted.
+        and always make the result untrusted. Without `follow_redirects` a redirect is the
+        result (its status code, the target in `redirects`). A body over `max_body` bytes
+        is an error.
         """
-        return await self._fetch("GET", url, b"", {}, timeout, allow_http)
+        return await self._fetch(
+            "GET", url, b"", {}, timeout, allow_http, follow_redirects, max_body
+        )
 
     async def post(
         self,
@@ -191,6 +204,8 @@ class HttpFetcher:
         headers: dict[str, str],
         timeout: float,
         allow_http: bool,
+        follow_redirects: bool = True,
+        max_body: int = MAX_BODY,
     ) -> HttpResult:
         start = time.perf_counter()
         progress = _Progress(final_url=url)
@@ -206,10 +221,23 @@ class HttpFetcher:
                         progress.trusted = False
                         if not allow_http:
                             raise ProtocolViolation(
-                                f"plain HTTP ({current}) is not used without --allow-http"
+                                f"plain HTTP ({current}) is not used without --allow-http",
+                                Cause.INSECURE_HTTP,
                             )
-                    hop = await self._hop(method, current, body, headers, timeout, progress)
+                    hop = await self._hop(
+                        method, current, body, headers, timeout, progress, max_body
+                    )
                     location = hop.headers.get("location")
+                    if not follow_redirects and hop.status_code in _REDIRECT_CODES and location:
+                        return HttpResult(
+                            url=url,
+                            final_url=str(current),
+                            status_code=hop.status_code,
+                            content_type=_media_type(hop.headers),
+                            trusted=progress.trusted,
+                            redirects=(str(current.join(location)),),
+                            elapsed_ms=_ms(start),
+                        )
                     if hop.status_code not in _REDIRECT_CODES or not location:
                         return HttpResult(
                             url=url,
@@ -230,7 +258,7 @@ class HttpFetcher:
                     current = target
         except _NET_ERRORS as exc:
             failure = classify(exc)
-            if failure.kind is FailureKind.TIMEOUT:
+            if failure.cause is Cause.TIMEOUT:
                 failure_reason = f"no complete answer within {timeout:g} s"
             else:
                 failure_reason = failure.reason
@@ -242,7 +270,7 @@ class HttpFetcher:
                 trusted=False,
                 redirects=tuple(redirects),
                 error=failure_reason,
-                failure_kind=failure.kind,
+                cause=failure.cause,
                 elapsed_ms=_ms(start),
             )
 
@@ -254,6 +282,7 @@ class HttpFetcher:
         headers: Mapping[str, str],
         timeout: float,
         progress: _Progress,
+        max_body: int = MAX_BODY,
     ) -> _Hop:
         """One request: resolve (or route) the host, then try its addresses in turn."""
         host = url.raw_host.decode("ascii")
@@ -270,11 +299,11 @@ class HttpFetcher:
             target = url.copy_with(host=ip, port=target_port)
             try:
                 return await self._send(
-                    method, target, request_headers, body, extensions, timeout, progress
+                    method, target, request_headers, body, extensions, timeout, progress, max_body
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 failure = classify(exc)
-                if failure.kind not in _TRY_NEXT_ADDRESS:
+                if failure.cause not in _TRY_NEXT_ADDRESS:
                     raise
                 attempts.append(AttemptFailure(ip, failure))
         raise ConnectFailed(tuple(attempts))
@@ -288,6 +317,7 @@ class HttpFetcher:
         extensions: dict[str, str],
         timeout: float,
         progress: _Progress,
+        max_body: int = MAX_BODY,
     ) -> _Hop:
         transport: httpx.AsyncBaseTransport
         if self._transport is not None:
@@ -317,29 +347,39 @@ class HttpFetcher:
             if response.status_code in _REDIRECT_CODES:
                 return _Hop(response.status_code, response.headers, b"")
             declared = ascii_int(response.headers.get("content-length", ""))
-            if declared is not None and declared > MAX_BODY:
-                raise ProtocolViolation(_TOO_LARGE)
+            if declared is not None and declared > max_body:
+                raise ProtocolViolation(_too_large(max_body), Cause.TOO_LARGE)
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
-                if size > MAX_BODY:
-                    raise ProtocolViolation(_TOO_LARGE)
+                if size > max_body:
+                    raise ProtocolViolation(_too_large(max_body), Cause.TOO_LARGE)
                 chunks.append(chunk)
             return _Hop(response.status_code, response.headers, b"".join(chunks))
 
 
-def _checked_url(text: str) -> httpx.URL:
-    """Parse an absolute http(s) URL, or raise ProtocolViolation saying what is wrong."""
+def url_problem(text: str) -> str | None:
+    """Why `text` is not an absolute http(s) URL mailprobe can fetch, or None if it is."""
     try:
         url = httpx.URL(text)
     except httpx.InvalidURL as exc:
-        raise ProtocolViolation(f"invalid URL {text!r}: {exc}") from None
+        return f"invalid URL {text!r}: {exc}"
     if url.scheme not in _DEFAULT_PORTS:
-        raise ProtocolViolation(f"unsupported URL {text!r} (only http and https are fetched)")
+        return f"unsupported URL {text!r} (only http and https are fetched)"
     if not url.raw_host:
-        raise ProtocolViolation(f"invalid URL {text!r}: no host name")
-    return url
+        return f"invalid URL {text!r}: no host name"
+    if url.port is not None and not 1 <= url.port <= 65535:
+        return f"invalid URL {text!r}: port {url.port} is outside 1-65535"
+    return None
+
+
+def _checked_url(text: str) -> httpx.URL:
+    """Parse an absolute http(s) URL, or raise ProtocolViolation saying what is wrong."""
+    problem = url_problem(text)
+    if problem is not None:
+        raise ProtocolViolation(problem, Cause.INVALID_URL)
+    return httpx.URL(text)
 
 
 def _check_redirect(
@@ -347,13 +387,22 @@ def _check_redirect(
 ) -> None:
     """Refuse a redirect that loops, exceeds the limit, or downgrades without permission."""
     if str(target) in visited:
-        raise ProtocolViolation(f"redirect loop: {current} redirects back to {target}")
+        raise ProtocolViolation(
+            f"redirect loop: {current} redirects back to {target}", Cause.REDIRECT_LOOP
+        )
     if count > MAX_REDIRECTS:
-        raise ProtocolViolation(f"more than {MAX_REDIRECTS} redirects")
+        raise ProtocolViolation(f"more than {MAX_REDIRECTS} redirects", Cause.REDIRECT_LOOP)
     if current.scheme == "https" and target.scheme == "http" and not allow_http:
         raise ProtocolViolation(
-            f"redirect from HTTPS to plain HTTP ({target}) not followed without --allow-http"
+            f"redirect from HTTPS to plain HTTP ({target}) not followed without --allow-http",
+            Cause.INSECURE_HTTP,
         )
+
+
+def _too_large(limit: int) -> str:
+    if limit % (1024 * 1024) == 0:
+        return f"response larger than {limit // (1024 * 1024)} MiB"
+    return f"response larger than {limit // 1024} KiB"
 
 
 def _media_type(headers: httpx.Headers) -> str | None:

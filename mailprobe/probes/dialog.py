@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mailprobe.models import (
+    Cause,
     FailedAttempt,
     LoginResult,
     LoginStatus,
@@ -28,9 +29,15 @@ from mailprobe.models import (
 from mailprobe.net.connect import Connection
 from mailprobe.net.failures import Failure, ProtocolViolation
 from mailprobe.probes.login import Credentials
-from mailprobe.probes.replies import describe_foreign_greeting, excerpt, recognise_greeting
-from mailprobe.probes.stream import LineStream
+from mailprobe.probes.replies import (
+    describe_foreign_greeting,
+    excerpt,
+    foreign_greeting_cause,
+    recognise_greeting,
+)
+from mailprobe.probes.stream import LineStream, StartTlsInjection
 from mailprobe.probes.tls import chain_length, names_issuer_url, tls_info
+from mailprobe.probes.transcript import Recorder
 
 _NAMES = {Protocol.IMAP: "an IMAP", Protocol.POP3: "a POP3", Protocol.SMTP: "an SMTP"}
 
@@ -94,6 +101,7 @@ class Observation:
     preauth: bool = False
     login_disabled: bool = False
     plaintext_user_before_tls: bool = False
+    starttls_injection: int | None = None
     max_size: int | None = None
     tls: TlsInfo | None = None
     chain_len: int | None = None
@@ -103,7 +111,9 @@ class Observation:
     detected_security: Security | None = None
     notes: list[str] = field(default_factory=list)
     verdict: tuple[ProbeStatus, str] | None = None
+    verdict_cause: Cause | None = None
     failure: Failure | None = None
+    hello_answer: bytes | None = None  # what a silent plain port sent back to a ClientHello
     error: BaseException | None = None
 
     @property
@@ -115,13 +125,15 @@ class Observation:
 class ProbeStop(Exception):
     """Raised by a script for an outcome it names itself (e.g. `421` -> rate limited).
 
-    The connection is abandoned; the status and reason become the probe's verdict.
+    The connection is abandoned; the status, reason and cause become the probe's verdict
+    (without a cause, the status's usual one: see `mailprobe.probes.outcome`).
     """
 
-    def __init__(self, status: ProbeStatus, reason: str) -> None:
+    def __init__(self, status: ProbeStatus, reason: str, cause: Cause | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -129,8 +141,10 @@ class Plan:
     """How one connection attempt is made.
 
     `starttls_optional` upgrades when STARTTLS is offered and carries on in plain text
-    when not (used to learn what a port speaks). `verified` says whether `context` checks
-    the certificate; credentials are only ever given to verified plans.
+    when not (used to learn what a port speaks). `replay_hello`: when no greeting comes,
+    send a TLS ClientHello in plain text and keep the answer (`Observation.hello_answer`)
+    to learn what answered a TLS attempt with non-TLS bytes. `verified` says whether
+    `context` checks the certificate; credentials are only ever given to verified plans.
     """
 
     mode: Security
@@ -138,6 +152,7 @@ class Plan:
     verified: bool
     credentials: Credentials | None = None
     starttls_optional: bool = False
+    replay_hello: bool = False
 
 
 class Session:
@@ -155,6 +170,7 @@ class Session:
         sender_check: str | None,
         ehlo_name: str | None,
         redact: Callable[[str], str],
+        recorder: Recorder | None = None,
     ) -> None:
         self.protocol = protocol
         self.plan = plan
@@ -165,7 +181,7 @@ class Session:
         self.sender_check = sender_check
         self.ehlo_name = ehlo_name
         self.redact = redact
-        self.stream = LineStream(conn)
+        self.stream = LineStream(conn, recorder=recorder)
 
     # ------------------------------------------------------------------ timing
 
@@ -187,17 +203,33 @@ class Session:
         """The next server line (redacted), within the command timeout unless given."""
         line = await self.stream.read_line(self.timeouts.command if timeout is None else timeout)
         self.obs.bytes_received = self.stream.received
-        return self.redact(line)
+        return self.redact_reply(line)
+
+    def redact_reply(self, line: str) -> str:
+        """A server line redacted except its first word (tag, status or reply code).
+
+        The first word is the protocol's own structure and is parsed: a password equal to
+        a tag or a reply code (`mp2`, `250`) must not break the dialogue. The result's
+        texts are scrubbed as a whole once more when the probe ends.
+        """
+        head = len(line) - len(line.lstrip(" "))
+        end = line.find(" ", head)
+        if end < 0:
+            return line
+        return line[:end] + self.redact(line[end:])
 
     async def read_exactly(self, size: int) -> bytes:
         """Exactly `size` bytes (an IMAP literal) within the command timeout."""
         return await self.stream.read_exactly(size, self.timeouts.command)
 
-    async def send_line(self, text: str) -> None:
-        """Send one command line; CR or LF inside it would be a bug (command injection)."""
+    async def send_line(self, text: str, *, shown: str | None = None) -> None:
+        """Send one command line; CR or LF inside it would be a bug (command injection).
+
+        A line carrying a credential passes `shown`: the line as it may be recorded.
+        """
         if "\r" in text or "\n" in text:
             raise ValueError("a command line must not contain CR or LF")
-        await self.stream.send(text.encode("utf-8") + b"\r\n", self.timeouts.command)
+        await self.stream.send(text.encode("utf-8") + b"\r\n", self.timeouts.command, shown=shown)
 
     async def greeting_line(self) -> str:
         """The server's first line, checked to belong to the expected protocol.
@@ -211,21 +243,24 @@ class Session:
                 ProbeStatus.RATE_LIMITED,
                 "the server accepted the connection and closed it without a greeting "
                 "(typical of rate limiting or a block list)",
+                Cause.CLOSED,
             )
-        line = self.redact(raw)
+        line = self.redact_reply(raw)
         detected = recognise_greeting(line)
         self.obs.detected_protocol = detected
         name = _NAMES[self.protocol]
         if detected is None:
             raise ProtocolViolation(
                 f"expected {name} greeting but got {describe_foreign_greeting(line)}: "
-                "this port does not speak the expected protocol"
+                "this port does not speak the expected protocol",
+                foreign_greeting_cause(line),
             )
         if detected is not self.protocol:
             self.obs.banner = excerpt(line)
             raise ProtocolViolation(
                 f"expected {name} greeting but the server speaks {detected.upper()} "
-                f"({excerpt(line, 80)!r})"
+                f"({excerpt(line, 80)!r})",
+                Cause.WRONG_PROTOCOL,
             )
         return line
 
@@ -252,11 +287,22 @@ class Session:
 
     async def upgrade(self) -> None:
         """Run the TLS handshake (implicit TLS, or after a STARTTLS go-ahead) and record it."""
-        with self.phase(ProbePhase.TLS):
-            await self.conn.start_tls(self.plan.context, self.timeouts.tls)
-        ssl_object = self.conn.ssl_object
-        if ssl_object is None:
-            raise ProtocolViolation("the TLS handshake ended without a TLS session")
+        starttls = self.plan.mode is Security.STARTTLS
+        try:
+            with self.phase(ProbePhase.TLS):
+                ssl_object = await self.stream.start_tls(
+                    self.plan.context, self.timeouts.tls, after_go_ahead=starttls
+                )
+        except StartTlsInjection as exc:
+            self.obs.starttls_injection = exc.size
+            raise ProbeStop(
+                ProbeStatus.TLS_ERROR,
+                f"the server sent {exc.size} byte(s) of plain text together with its "
+                f"STARTTLS go-ahead ({excerpt(self.redact(exc.sample), 80)!r}); they "
+                "would have been read as if they came over TLS (STARTTLS response "
+                "injection), so the session was abandoned",
+                Cause.STARTTLS_INJECTION,
+            ) from None
         self.obs.tls = tls_info(ssl_object, verified=self.plan.verified)
         self.obs.chain_len = chain_length(ssl_object)
         self.obs.leaf_names_issuer_url = names_issuer_url(ssl_object.getpeercert(binary_form=True))
@@ -269,6 +315,7 @@ class Session:
         self.obs.detected_security = Security.PLAIN
         if not self.plan.starttls_optional:
             self.obs.verdict = (ProbeStatus.TLS_ERROR, why)
+            self.obs.verdict_cause = Cause.STARTTLS_NOT_OFFERED
 
     def record_capabilities(self, capabilities: tuple[str, ...]) -> None:
         """Keep a capability list as seen before or after TLS."""

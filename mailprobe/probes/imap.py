@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus, Security
+from mailprobe.models import Cause, LoginResult, LoginStatus, ProbePhase, ProbeStatus, Security
 from mailprobe.net.failures import ProtocolViolation
 from mailprobe.probes.dialog import ProbeStop, Session
 from mailprobe.probes.login import classify_imap_login, imap_quote, plain_response
@@ -20,6 +20,7 @@ from mailprobe.probes.replies import (
     parse_imap_line,
 )
 from mailprobe.probes.stream import MAX_REPLY_LINES
+from mailprobe.redact import REDACTED
 
 _LITERAL = re.compile(r"\{(\d{1,9})\+?\}$")
 
@@ -65,7 +66,9 @@ class _Imap:
                 break
             size = int(match.group(1))
             if size > MAX_LITERAL:
-                raise ProtocolViolation(f"the server sent an IMAP literal of {size} bytes")
+                raise ProtocolViolation(
+                    f"the server sent an IMAP literal of {size} bytes", Cause.TOO_LARGE
+                )
             literal = decode_line(await self.s.read_exactly(size))
             line = line + self.s.redact(literal) + await self.s.read_line()
         return parse_imap_line(line)
@@ -81,13 +84,15 @@ class _Imap:
             if response.kind is ImapKind.CONTINUATION:
                 raise ProtocolViolation("unexpected IMAP continuation request")
             if response.word == "BYE":
-                raise ProtocolViolation(f"the server ended the session: {excerpt(response.text)}")
+                raise ProtocolViolation(
+                    f"the server ended the session: {excerpt(response.text)}", Cause.CLOSED
+                )
             untagged.append(response)
-        raise ProtocolViolation("too many IMAP response lines for one command")
+        raise ProtocolViolation("too many IMAP response lines for one command", Cause.TOO_LARGE)
 
-    async def command(self, text: str) -> _Answer:
+    async def command(self, text: str, *, shown: str | None = None) -> _Answer:
         tag = self.next_tag()
-        await self.s.send_line(f"{tag} {text}")
+        await self.s.send_line(f"{tag} {text}", shown=f"{tag} {shown}" if shown else None)
         return await self.wait_tagged(tag)
 
     async def capability(self) -> tuple[str, ...]:
@@ -166,12 +171,15 @@ async def _login(s: Session, imap: _Imap, caps: tuple[str, ...]) -> LoginResult:
     if "PLAIN" in imap_auth_mechanisms(caps):
         tag = imap.next_tag()
         if has_capability(caps, "SASL-IR"):
-            await s.send_line(f"{tag} AUTHENTICATE PLAIN {plain_response(creds)}")
+            await s.send_line(
+                f"{tag} AUTHENTICATE PLAIN {plain_response(creds)}",
+                shown=f"{tag} AUTHENTICATE PLAIN {REDACTED}",
+            )
         else:
             await s.send_line(f"{tag} AUTHENTICATE PLAIN")
             response = await imap.read_response()
             if response.kind is ImapKind.CONTINUATION:
-                await s.send_line(plain_response(creds))
+                await s.send_line(plain_response(creds), shown=REDACTED)
             elif response.kind is ImapKind.TAGGED:
                 return classify_imap_login(response, (), "PLAIN")
         answer = await imap.wait_tagged(tag)
@@ -188,5 +196,5 @@ async def _login(s: Session, imap: _Imap, caps: tuple[str, ...]) -> LoginResult:
             detail="the user name or password contains characters IMAP LOGIN cannot carry",
             mechanism="LOGIN",
         )
-    answer = await imap.command(f"LOGIN {user} {password}")
+    answer = await imap.command(f"LOGIN {user} {password}", shown=f"LOGIN {user} {REDACTED}")
     return classify_imap_login(answer.tagged, answer.alerts(), "LOGIN")

@@ -1,5 +1,7 @@
 """Credentials, SASL encodings, redaction, and classification of login answers.
 
+`mailprobe.redact.REDACTED` replaces a credential in every line mailprobe records.
+
 Policy (enforced by `probe_endpoint` and its caller):
 
 - A password is sent only over TLS whose certificate verified, unless the caller passes
@@ -7,8 +9,10 @@ Policy (enforced by `probe_endpoint` and its caller):
 - One attempt per endpoint.
 - The caller (the check orchestration) decides which hosts may receive credentials: only
   hosts from a trusted source or named by the user. `probe_endpoint` trusts its caller.
-- The password never appears in a result, reason, repr or exception message: server text
-  is passed through `redact` before it is kept.
+- The password never appears in a result, reason, repr, transcript or exception
+  message: lines carrying it are recorded with `<redacted>` in its place where they are
+  written, and server text is passed through a `mailprobe.redact.Redactor` before it is
+  kept.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 
 from mailprobe.models import LoginResult, LoginStatus
 from mailprobe.probes.replies import ImapResponse, Pop3Status, SmtpReply, excerpt
+from mailprobe.redact import Redactor, encodings
 
 
 @dataclass(frozen=True)
@@ -30,15 +35,11 @@ class Credentials:
 
     def secrets(self) -> tuple[str, ...]:
         """Every form in which the password could travel or be echoed back."""
-        quoted = imap_quote(self.password)
-        forms = {
-            self.password,
-            quoted[1:-1] if quoted is not None else "",  # as IMAP LOGIN escapes it
-            _b64(self.password),
-            plain_response(self),
-            _b64(f"{self.username}\0{self.password}"),
-        }
-        return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+        return encodings(self.password, self.username)
+
+    def redactor(self) -> Redactor:
+        """The `Redactor` that keeps this password (in every encoding) out of text."""
+        return Redactor.for_password(self.password, self.username)
 
 
 def _b64(text: str) -> str:
@@ -61,12 +62,13 @@ def login_password(creds: Credentials) -> str:
 
 
 def redact(text: str, creds: Credentials | None) -> str:
-    """`text` with every form of the password replaced by `***`."""
+    """`text` with every token that is the password, in any encoding, replaced.
+
+    See `mailprobe.redact` for what counts as a token and which encodings are known.
+    """
     if creds is None:
         return text
-    for secret in creds.secrets():
-        text = text.replace(secret, "***")
-    return text
+    return creds.redactor().text(text)
 
 
 def imap_quote(text: str) -> str | None:

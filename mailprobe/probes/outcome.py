@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from mailprobe.models import (
-    CertProblem,
+    Cause,
     LoginStatus,
     ProbePhase,
     ProbeResult,
@@ -20,11 +20,11 @@ from mailprobe.models import (
     Security,
     Timings,
 )
-from mailprobe.net.failures import FailureKind
+from mailprobe.net.failures import CERT_TEXT, TIMEOUT_CAUSES, cert_cause
 from mailprobe.probes.dialog import Observation, Plan, ProbeTimeouts
-from mailprobe.probes.login import Credentials, redact
-from mailprobe.probes.replies import excerpt
-from mailprobe.probes.tls import OLD_TLS_VERSIONS, cert_problem, refine_untrusted
+from mailprobe.probes.replies import excerpt, read_hello_answer
+from mailprobe.probes.tls import OLD_TLS_VERSIONS, refine_untrusted
+from mailprobe.redact import Redactor
 
 _PHASE_LABEL = {
     ProbePhase.DNS: "looking up the server",
@@ -35,15 +35,10 @@ _PHASE_LABEL = {
     ProbePhase.LOGIN: "logging in",
 }
 
-_PROBLEM_TEXT = {
-    CertProblem.EXPIRED: "the certificate has expired",
-    CertProblem.NOT_YET_VALID: "the certificate is not valid yet",
-    CertProblem.SELF_SIGNED: "the certificate is self-signed (not issued by a trusted authority)",
-    CertProblem.WRONG_NAME: "the certificate is not valid for this host name",
-    CertProblem.UNTRUSTED: "the certificate is issued by an authority that is not trusted here",
-    CertProblem.INCOMPLETE_CHAIN: (
-        "the server does not send the intermediate certificate (incomplete chain)"
-    ),
+#: The cause of a verdict a script gave without naming one, by its status.
+_VERDICT_CAUSE = {
+    ProbeStatus.RATE_LIMITED: Cause.RATE_LIMITED,
+    ProbeStatus.TLS_ERROR: Cause.STARTTLS_REFUSED,
 }
 
 
@@ -52,7 +47,7 @@ def _status_of(obs: Observation, timeouts: ProbeTimeouts) -> tuple[ProbeStatus, 
         return obs.verdict
     if obs.failure is not None:
         reason = obs.failure.reason
-        if obs.failure.kind is FailureKind.TIMEOUT:
+        if obs.failure.cause is Cause.TIMEOUT:
             reason = f"{reason} after {timeouts.for_phase(obs.phase):g} s"
         return obs.failure.probe_status, f"{_PHASE_LABEL[obs.phase]}: {reason}"
     login = obs.login
@@ -73,8 +68,13 @@ def _timings(obs: Observation) -> Timings:
     )
 
 
-def _failure_kind(obs: Observation) -> str | None:
-    return obs.failure.kind.value if obs.failure is not None else None
+def _cause(obs: Observation) -> Cause | None:
+    """The cause of the connection's failure or verdict; None when it succeeded."""
+    if obs.failure is not None:
+        return obs.failure.cause
+    if obs.verdict is not None:
+        return obs.verdict_cause or _VERDICT_CAUSE.get(obs.verdict[0], Cause.OTHER)
+    return None
 
 
 def _result(obs: Observation, status: ProbeStatus, reason: str) -> ProbeResult:
@@ -100,8 +100,9 @@ def _result(obs: Observation, status: ProbeStatus, reason: str) -> ProbeResult:
         detected_protocol=obs.detected_protocol,
         notes=tuple(obs.notes),
         failed_phase=obs.phase if failed else None,
-        failure_kind=_failure_kind(obs),
+        cause=_cause(obs),
         failed_attempts=obs.failed_attempts,
+        starttls_injection=obs.starttls_injection,
     )
 
 
@@ -139,12 +140,15 @@ def _first_noting_second(
 def _second_naming_first(
     first: Observation, second: Observation, status: ProbeStatus, named: str, **changes: Any
 ) -> ProbeResult:
-    """The second connection's result under `named`, keeping where and when the first failed."""
+    """The second connection's result under `named`, keeping where and when the first failed.
+
+    The cause is the first connection's unless `changes` names a more precise one.
+    """
+    changes.setdefault("cause", _cause(first))
     return replace(
         _result(second, status, named),
         timings=_timings(first),
         failed_phase=first.phase,
-        failure_kind=_failure_kind(first),
         **changes,
     )
 
@@ -160,18 +164,21 @@ def _named_tls_failure(
     if second.tls is None:
         return _first_noting_second(first, second, status, reason, timeouts)
     problem = refine_untrusted(
-        cert_problem(first.error) if first.error else None,
+        cert_cause(first.error) if first.error else None,
         second.chain_len,
         second.leaf_names_issuer_url,
     )
     tls = second.tls
+    cause = _cause(first)
     if problem is not None:
-        named = _PROBLEM_TEXT[problem]
-        if problem is CertProblem.EXPIRED and tls.cert is not None:
+        cause = problem
+        named = CERT_TEXT[problem]
+        if problem is Cause.CERT_EXPIRED and tls.cert is not None:
             named += f" (on {tls.cert.not_after})"
-        if problem is CertProblem.WRONG_NAME and tls.cert is not None:
+        if problem is Cause.CERT_WRONG_NAME and tls.cert is not None:
             named += f" (it names: {', '.join(tls.cert.san) or tls.cert.subject})"
     elif tls.version in OLD_TLS_VERSIONS:
+        cause = Cause.NO_COMMON_TLS_VERSION
         named = f"the server only offers {tls.version}; TLS 1.2 or newer is required"
     else:
         named = first.failure.reason if first.failure else reason
@@ -186,6 +193,7 @@ def _named_tls_failure(
         second,
         ProbeStatus.TLS_ERROR,
         f"TLS: {named}",
+        cause=cause,
         tls=first_tls,
         login=first.login,
         notes=(
@@ -211,7 +219,7 @@ def _implicit_tls_found(
         )
         return _second_naming_first(first, second, status, named, detected_security=Security.TLS)
     result = _first_noting_second(first, second, status, reason, timeouts)
-    if second.error is not None and cert_problem(second.error) is not None:
+    if second.error is not None and cert_cause(second.error) is not None:
         return replace(
             result,
             detected_security=Security.TLS,
@@ -230,10 +238,24 @@ def _plain_found(
     reason: str,
     timeouts: ProbeTimeouts,
 ) -> ProbeResult:
-    """TLS was answered in plain text; the plain second connection tells what the port speaks."""
+    """TLS was answered in plain text; the plain second connection tells what the port speaks.
+
+    Without a greeting on it, only the answer to the replayed ClientHello (if any) says
+    what is there; with neither, the port is only known not to answer with TLS.
+    """
     detected = second.detected_security
     if second.banner is None or detected is None:
-        return _first_noting_second(first, second, status, reason, timeouts)
+        result = _first_noting_second(first, second, status, reason, timeouts)
+        answer = read_hello_answer(second.hello_answer or b"")
+        if answer is None:
+            return result
+        cause, what = answer
+        named = (
+            f"TLS from the first byte failed because the server did not answer with TLS; a "
+            f"second connection got no greeting, and sent the same TLS start in plain text: "
+            f"{what}"
+        )
+        return replace(result, reason=f"{_PHASE_LABEL[first.phase]}: {named}", cause=cause)
     mode = "STARTTLS" if detected is Security.STARTTLS else "plain text without TLS"
     named = (
         "TLS from the first byte failed because the server answered in plain text; a "
@@ -245,21 +267,34 @@ def _plain_found(
     return _second_naming_first(first, second, status, named, notes=notes)
 
 
-def scrub(result: ProbeResult, creds: Credentials | None) -> ProbeResult:
-    """Remove every form of the password from the result's texts (defence in depth)."""
-    if creds is None:
+def scrub(result: ProbeResult, redactor: Redactor) -> ProbeResult:
+    """Remove every token that is the password (any encoding) from the result's texts.
+
+    Server lines are redacted as they are read; this pass is defence in depth over every
+    text that may quote a server (see `mailprobe.redact` for the token rule).
+    """
+    if not redactor:
         return result
     login = result.login
     if login is not None:
-        login = replace(login, detail=redact(login.detail, creds))
+        login = replace(login, detail=redactor.text(login.detail))
+    tls = result.tls
+    if tls is not None:
+        tls = replace(tls, verify_error=redactor.optional(tls.verify_error))
     return replace(
         result,
-        reason=excerpt(redact(result.reason, creds), 1000),
-        banner=redact(result.banner, creds) if result.banner is not None else None,
-        notes=tuple(redact(n, creds) for n in result.notes),
-        capabilities_before_tls=tuple(redact(c, creds) for c in result.capabilities_before_tls),
-        capabilities_after_tls=tuple(redact(c, creds) for c in result.capabilities_after_tls),
+        reason=excerpt(redactor.text(result.reason), 1000),
+        banner=redactor.optional(result.banner),
+        notes=redactor.many(result.notes),
+        capabilities_before_tls=redactor.many(result.capabilities_before_tls),
+        capabilities_after_tls=redactor.many(result.capabilities_after_tls),
+        auth_mechanisms=redactor.many(result.auth_mechanisms),
+        auth_before_tls=redactor.many(result.auth_before_tls),
+        failed_attempts=tuple(
+            replace(a, reason=redactor.text(a.reason)) for a in result.failed_attempts
+        ),
         login=login,
+        tls=tls,
     )
 
 
@@ -273,7 +308,7 @@ def with_weak_tls(result: ProbeResult, weak: Observation | None) -> ProbeResult:
     refused = (
         weak.phase is ProbePhase.TLS
         and weak.failure is not None
-        and weak.failure.kind is not FailureKind.TIMEOUT
+        and weak.failure.cause not in TIMEOUT_CAUSES
     )
     return replace(
         result, weak_tls_checked=version is not None or refused, weak_tls_version=version

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus
+from mailprobe.models import Cause, LoginResult, LoginStatus, ProbePhase, ProbeStatus
 from mailprobe.net.failures import ProtocolViolation
 from mailprobe.probes.dialog import ProbeStop, Session
 from mailprobe.probes.login import classify_pop3_login, plain_response
@@ -15,6 +15,7 @@ from mailprobe.probes.replies import (
     pop3_unstuff,
 )
 from mailprobe.probes.stream import MAX_REPLY_LINES
+from mailprobe.redact import REDACTED
 
 
 async def _status(s: Session) -> Pop3Status:
@@ -33,7 +34,7 @@ async def _capa(s: Session) -> Pop3Capabilities | None:
         if line == ".":
             return parse_pop3_capa(tuple(lines))
         lines.append(pop3_unstuff(line))
-    raise ProtocolViolation("the POP3 CAPA answer did not end")
+    raise ProtocolViolation("the POP3 CAPA answer did not end", Cause.TOO_LARGE)
 
 
 def _record(s: Session, capa: Pop3Capabilities | None) -> None:
@@ -97,7 +98,7 @@ async def _login(s: Session, capa: Pop3Capabilities | None) -> LoginResult:
         await s.send_line("AUTH PLAIN")
         line = await s.read_line()
         if line.startswith("+") and not line.upper().startswith("+OK"):
-            await s.send_line(plain_response(creds))
+            await s.send_line(plain_response(creds), shown=REDACTED)
             line = await s.read_line()
         return classify_pop3_login(parse_pop3_status(line), "PLAIN")
     if capa is not None and not capa.user:
@@ -115,5 +116,5 @@ async def _login(s: Session, capa: Pop3Capabilities | None) -> LoginResult:
     user = await _status(s)
     if not user.ok:
         return classify_pop3_login(user, "USER")
-    await s.send_line(f"PASS {creds.password}")
+    await s.send_line(f"PASS {creds.password}", shown=f"PASS {REDACTED}")
     return classify_pop3_login(await _status(s), "USER")

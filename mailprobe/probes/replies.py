@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mailprobe.models import Protocol
+from mailprobe.models import Cause, Protocol
 from mailprobe.net.failures import ProtocolViolation
 from mailprobe.text import ascii_int
 
@@ -57,11 +57,45 @@ def describe_foreign_greeting(line: str) -> str:
         return "an HTTP server"
     if line.startswith("SSH-"):
         return "an SSH server"
-    if line[:1] in ("\x15", "\x16") and line[1:2] == "\x03":
+    if _looks_like_tls(line):
         return "a TLS server (it sent TLS records without a handshake from us)"
     if not line.strip():
         return "an empty line"
     return f"unrecognised data ({excerpt(line, 80)!r})"
+
+
+def foreign_greeting_cause(line: str) -> Cause:
+    """The cause for a first line that is not a mail greeting (see `describe_foreign_greeting`)."""
+    if line.startswith("HTTP/"):
+        return Cause.HTTP_ANSWER
+    if line.startswith("SSH-") or _looks_like_tls(line):
+        return Cause.WRONG_PROTOCOL
+    return Cause.GARBAGE
+
+
+def _looks_like_tls(line: str) -> bool:
+    return line[:1] in ("\x15", "\x16") and line[1:2] == "\x03"
+
+
+def read_hello_answer(data: bytes) -> tuple[Cause, str] | None:
+    """What the bytes a server sent in answer to a TLS ClientHello were, if not TLS.
+
+    Returns None for nothing at all or a TLS record (then the bytes say nothing new);
+    otherwise the cause and a description quoting the first line.
+    """
+    if not data or (data[:1] in (b"\x15", b"\x16") and data[1:2] == b"\x03"):
+        return None
+    line = decode_line(data.split(b"\n", 1)[0] + b"\n")
+    quoted = repr(excerpt(line, 80))
+    if line.startswith("HTTP/"):
+        return Cause.HTTP_ANSWER, f"it answered with HTTP ({quoted}): a web server listens there"
+    protocol = recognise_greeting(line)
+    if protocol is not None:
+        return (
+            Cause.WRONG_PROTOCOL,
+            f"it answered with a {protocol.upper()} line ({quoted}) only after data was sent",
+        )
+    return Cause.GARBAGE, f"it answered with {describe_foreign_greeting(line)}"
 
 
 # --------------------------------------------------------------------------- IMAP

@@ -29,6 +29,8 @@ from mailprobe.models import (
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.probes import Credentials
+    from mailprobe.probes.sharing import SharedProbes
+    from mailprobe.redact import Redactor
 
 log = logging.getLogger("mailprobe.probes.scheduler")
 
@@ -45,6 +47,10 @@ class CheckOptions:
     allow_plaintext_login: bool = False
     sender_check: bool = False
     check_weak_tls: bool = False
+    #: Record the protocol conversation of every probe (`ProbeResult.transcript`).
+    transcript: bool = False
+    #: Probe results shared by every address of a bulk scan (see probes/sharing.py).
+    shared_probes: SharedProbes | None = field(default=None, compare=False, repr=False)
 
 
 #: Called when a probe starts (candidate) and ends (candidate, result); for progress output.
@@ -82,12 +88,18 @@ class Prober:
         self._default_username = default_username
         self._global_limit = asyncio.Semaphore(max(1, options.max_connections))
         self._host_limits: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Task[ProbeResult]] = {}
+        self._redactor: Redactor | None = None
+        self._tasks: dict[tuple[Protocol, str, int, Security], asyncio.Future[ProbeResult]] = {}
 
     def start(self, candidate: Candidate) -> None:
         """Start probing `candidate`'s endpoint unless a probe of it already started."""
         key = candidate.setting.endpoint
-        if key not in self._tasks:
+        if key in self._tasks:
+            return
+        shared = self._options.shared_probes
+        if shared is not None and self._options.credentials is None:
+            self._tasks[key] = shared.task(key, lambda: self._probe(candidate))
+        else:
             self._tasks[key] = asyncio.create_task(self._probe(candidate))
 
     def _credentials(self, candidate: Candidate) -> tuple[Credentials | None, str]:
@@ -101,6 +113,16 @@ class Prober:
             username = candidate.setting.username or self._default_username or credentials.username
             credentials = replace(credentials, username=username)
         return credentials, ""
+
+    def _scrubber(self) -> Redactor:
+        """One redactor for every probe, also those that get no password: a server may
+        print it anyway (e.g. an untrusted endpoint of a host that did get it)."""
+        if self._redactor is None:
+            from mailprobe.redact import Redactor
+
+            creds = self._options.credentials
+            self._redactor = creds.redactor() if creds is not None else Redactor()
+        return self._redactor
 
     def _sender(self, credentials: Credentials | None) -> str | None:
         if credentials is None or not self._options.sender_check:
@@ -144,6 +166,8 @@ class Prober:
                 allow_plaintext_login=self._options.allow_plaintext_login,
                 sender_check=self._sender(credentials),
                 check_weak_tls=self._options.check_weak_tls,
+                redactor=credentials.redactor() if credentials is not None else self._scrubber(),
+                transcript=self._options.transcript,
             )
         if refusal and result.login is None:
             result = replace(result, login=LoginResult(LoginStatus.NOT_ATTEMPTED, refusal))

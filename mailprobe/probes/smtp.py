@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from mailprobe.errors import InvalidInputError
-from mailprobe.models import LoginResult, LoginStatus, ProbePhase, ProbeStatus
+from mailprobe.models import Cause, LoginResult, LoginStatus, ProbePhase, ProbeStatus
 from mailprobe.net.failures import ProtocolViolation
 from mailprobe.probes.dialog import ProbeStop, Session
 from mailprobe.probes.login import (
@@ -27,6 +27,7 @@ from mailprobe.probes.replies import (
     parse_ehlo,
 )
 from mailprobe.probes.stream import MAX_REPLY_LINES
+from mailprobe.redact import REDACTED
 
 _SENDER = re.compile(r"^[^\s<>\"]+@[^\s<>@\"]+$")
 
@@ -47,7 +48,7 @@ async def read_reply(s: Session, timeout: float | None = None) -> SmtpReply:
             if reply.code == 421:
                 raise _busy(reply)
             return reply
-    raise ProtocolViolation("the SMTP reply did not end")
+    raise ProtocolViolation("the SMTP reply did not end", Cause.TOO_LARGE)
 
 
 def _busy(reply: SmtpReply) -> ProbeStop:
@@ -57,8 +58,8 @@ def _busy(reply: SmtpReply) -> ProbeStop:
     )
 
 
-async def _command(s: Session, text: str) -> SmtpReply:
-    await s.send_line(text)
+async def _command(s: Session, text: str, *, shown: str | None = None) -> SmtpReply:
+    await s.send_line(text, shown=shown)
     return await read_reply(s)
 
 
@@ -82,7 +83,7 @@ async def _greeting(s: Session) -> SmtpReply:
         lines = [first]
         while not builder.done:
             if len(lines) >= MAX_REPLY_LINES:
-                raise ProtocolViolation("the SMTP greeting did not end")
+                raise ProtocolViolation("the SMTP greeting did not end", Cause.TOO_LARGE)
             line = await s.read_line(s.timeouts.greeting)
             builder.feed(line)
             lines.append(line)
@@ -162,16 +163,18 @@ async def _login(s: Session, info: EhloInfo) -> LoginResult:
     creds = s.plan.credentials
     assert creds is not None
     if "PLAIN" in info.auth:
-        reply = await _command(s, f"AUTH PLAIN {plain_response(creds)}")
+        reply = await _command(
+            s, f"AUTH PLAIN {plain_response(creds)}", shown=f"AUTH PLAIN {REDACTED}"
+        )
         if reply.code == 334:  # a server that ignored the initial response
-            reply = await _command(s, plain_response(creds))
+            reply = await _command(s, plain_response(creds), shown=REDACTED)
         return classify_smtp_auth(reply, "PLAIN")
     if "LOGIN" in info.auth:
         reply = await _command(s, "AUTH LOGIN")
         if reply.code == 334:
             reply = await _command(s, login_username(creds))
             if reply.code == 334:
-                reply = await _command(s, login_password(creds))
+                reply = await _command(s, login_password(creds), shown=REDACTED)
         return classify_smtp_auth(reply, "LOGIN")
     offered = ", ".join(info.auth) or "none"
     return LoginResult(

@@ -15,54 +15,24 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
-from mailprobe.models import CertInfo, CertProblem, TlsInfo
+from mailprobe.models import Cause, CertInfo, TlsInfo
 from mailprobe.net.tlsctx import permissive_context
 
 #: Protocol versions below TLS 1.2, as `SSLObject.version()` names them.
 OLD_TLS_VERSIONS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"})
 
-# OpenSSL X509_V_ERR_* codes (see `man openssl-verify`) that name a certificate problem.
-_VERIFY_CODES: dict[int, CertProblem] = {
-    2: CertProblem.INCOMPLETE_CHAIN,  # unable to get issuer certificate
-    9: CertProblem.NOT_YET_VALID,
-    10: CertProblem.EXPIRED,
-    18: CertProblem.SELF_SIGNED,  # depth-zero self-signed certificate
-    19: CertProblem.UNTRUSTED,  # self-signed (untrusted) root in the chain
-    20: CertProblem.UNTRUSTED,  # unable to get local issuer: refined by the chain length
-    21: CertProblem.INCOMPLETE_CHAIN,  # unable to verify the first certificate
-    62: CertProblem.WRONG_NAME,
-    64: CertProblem.WRONG_NAME,  # IP address mismatch
-}
-
-# Reasons OpenSSL gives when the peer's first bytes are not a TLS record at all.
-_PLAINTEXT_REASONS = frozenset(
-    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"}
-)
-
-
-def cert_problem(exc: BaseException) -> CertProblem | None:
-    """The certificate problem a strict handshake failure names, or None if it names none."""
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return _VERIFY_CODES.get(exc.verify_code)
-    return None
-
-
-def is_plaintext_answer(exc: BaseException) -> bool:
-    """True if a TLS handshake failed because the server answered with non-TLS bytes."""
-    return isinstance(exc, ssl.SSLError) and str(exc.reason) in _PLAINTEXT_REASONS
-
 
 def refine_untrusted(
-    problem: CertProblem | None, chain_len: int | None, names_issuer_url: bool
-) -> CertProblem | None:
+    problem: Cause | None, chain_len: int | None, names_issuer_url: bool
+) -> Cause | None:
     """Split "unable to get local issuer" into incomplete chain vs untrusted issuer.
 
     A server that sends only its leaf, when that leaf points to where its issuer can be
     downloaded (AIA caIssuers, as every public CA's leaves do), most likely forgot the
     intermediate certificate. Otherwise the issuer itself is not trusted here.
     """
-    if problem is CertProblem.UNTRUSTED and chain_len == 1 and names_issuer_url:
-        return CertProblem.INCOMPLETE_CHAIN
+    if problem is Cause.CERT_UNTRUSTED and chain_len == 1 and names_issuer_url:
+        return Cause.CERT_INCOMPLETE_CHAIN
     return problem
 
 
@@ -136,14 +106,14 @@ def tls_info(
     *,
     verified: bool,
     verify_error: str | None = None,
-    problem: CertProblem | None = None,
+    problem: Cause | None = None,
 ) -> TlsInfo:
     """Describe an established TLS session."""
     cipher = ssl_object.cipher()
     der = ssl_object.getpeercert(binary_form=True)
     cert = cert_info(der) if der else None
     if problem is None and not verified and cert is not None and cert.self_signed:
-        problem = CertProblem.SELF_SIGNED
+        problem = Cause.CERT_SELF_SIGNED
     return TlsInfo(
         version=ssl_object.version() or "unknown",
         cipher=cipher[0] if cipher else "unknown",
@@ -167,3 +137,17 @@ def legacy_context() -> ssl.SSLContext:
         with contextlib.suppress(ssl.SSLError, ValueError):
             ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     return ctx
+
+
+def client_hello(context: ssl.SSLContext, server_name: str) -> bytes:
+    """The bytes of the ClientHello `context` would send to `server_name` (no I/O).
+
+    Sent over a plain connection, it repeats exactly what a TLS attempt sent first, so
+    the server's answer to it can be read as it is (see `replies.read_hello_answer`).
+    """
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    name = server_name.strip("[]")
+    tls = context.wrap_bio(incoming, outgoing, server_hostname=name)
+    with contextlib.suppress(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return outgoing.read()

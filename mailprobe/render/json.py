@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from mailprobe.models import (
     Candidate,
+    Cause,
     CertInfo,
     FailedAttempt,
     Finding,
@@ -43,6 +44,7 @@ from mailprobe.models import (
     SourceOutcome,
     Timings,
     TlsInfo,
+    TranscriptEntry,
 )
 from mailprobe.version import __version__
 
@@ -328,7 +330,16 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("detected_protocol", "The protocol the server actually speaks."),
                 Field("connections", "TCP connections the probe opened (at most 2)."),
                 Field("failed_phase", "The phase a failure happened in, or null."),
-                Field("failure_kind", "The low-level kind of failure (refused, reset, ...)."),
+                Field(
+                    "cause",
+                    "Why the status is not ok, from one vocabulary (docs/causes.md); null when ok.",
+                ),
+                Derived(
+                    "failure_kind",
+                    "The older name of `cause` (same value), kept for existing consumers.",
+                    lambda p: p.cause,
+                    Cause | None,
+                ),
                 Field(
                     "failed_attempts",
                     "Addresses of the host that failed before another answered.",
@@ -341,6 +352,23 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                     "login",
                     "The login outcome (not_attempted when withheld); null without --login.",
                 ),
+                Field(
+                    "starttls_injection",
+                    "Bytes of plain text sent together with the STARTTLS go-ahead (response "
+                    "injection; the probe was abandoned), or null when none were seen.",
+                ),
+                Field(
+                    "transcript",
+                    "The recorded conversation (--transcript), credentials shown as "
+                    "<redacted>; null when not recorded.",
+                ),
+            )
+        ),
+        TranscriptEntry: Shape(
+            (
+                Field("t_ms", "Milliseconds since that connection was made."),
+                Field("dir", "client (mailprobe), server, or event (connection, TLS)."),
+                Field("text", "The line or event; long lines are cut with a marker."),
             )
         ),
         Timings: Shape(
@@ -362,7 +390,8 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("verify_error", "Why verification failed, or null."),
                 Field(
                     "cert_problem",
-                    "The named certificate problem (expired, wrong_name, ...), or null.",
+                    "The certificate problem as a cause (cert_expired, cert_wrong_name, "
+                    "...), or null.",
                 ),
                 Field("cert", "The leaf certificate, or null if it could not be read."),
             )
@@ -394,6 +423,7 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("ip", "The address tried."),
                 Field("status", "How that attempt ended."),
                 Field("reason", "Why, in plain words."),
+                Field("cause", "Why, as a cause (docs/causes.md)."),
             )
         ),
         SourceOutcome: Shape(
@@ -402,6 +432,11 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("status", "found, empty, error, timeout or skipped."),
                 Field("elapsed_ms", "Time the source took in milliseconds."),
                 Field("detail", "What happened, in plain words."),
+                Field(
+                    "cause",
+                    "Why an error or timeout happened, as a cause (docs/causes.md); null "
+                    "for found, empty and skipped.",
+                ),
                 Derived(
                     "candidates",
                     "How many settings the source named.",

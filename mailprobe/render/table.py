@@ -18,6 +18,7 @@ from mailprobe.models import (
     Security,
     Severity,
     SourceStatus,
+    TranscriptDirection,
 )
 
 SECURITY_LABELS = {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "none"}
@@ -175,6 +176,31 @@ def _finding_lines(finding: Finding) -> list[str]:
     return lines
 
 
+_DIRECTION_MARK = {
+    TranscriptDirection.CLIENT: "C:",
+    TranscriptDirection.SERVER: "S:",
+    TranscriptDirection.EVENT: "--",
+}
+
+
+def _transcript_lines(candidates: tuple[ProbedCandidate, ...]) -> list[str]:
+    """Each recorded conversation under the endpoint it belongs to (`--transcript`)."""
+    lines: list[str] = []
+    for pc in candidates:
+        if pc.probe is None or pc.probe.transcript is None:
+            continue
+        s = pc.candidate.setting
+        host = f"[{s.host}]" if ":" in s.host else s.host
+        lines.append(
+            f"  {PROTOCOL_LABELS[s.protocol]} {host}:{s.port} {SECURITY_LABELS[s.security]}"
+            f" ({pc.probe.status})"
+        )
+        for entry in pc.probe.transcript:
+            lines.append(f"    {entry.t_ms:>8.1f} ms  {_DIRECTION_MARK[entry.dir]} {entry.text}")
+        lines.append("")
+    return lines
+
+
 def render(report: Report, *, verbose: bool = True) -> str:
     """The report as text for a terminal. `verbose` adds the candidate and source tables."""
     out: list[str] = [_header(report), ""]
@@ -188,6 +214,9 @@ def render(report: Report, *, verbose: bool = True) -> str:
         out += ["Candidates", _candidates_table(report.candidates, report.probed), ""]
     if verbose and report.sources:
         out += ["Sources", _sources_table(report), ""]
+    transcripts = _transcript_lines(report.candidates)
+    if transcripts:
+        out += ["Transcripts (milliseconds since each connection was made)", *transcripts]
     if report.findings:
         out.append("Findings")
         for finding in report.findings:

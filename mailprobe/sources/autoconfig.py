@@ -19,11 +19,13 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 from urllib.parse import urlencode
 
 from mailprobe.models import (
     Address,
     Candidate,
+    Cause,
     DiscoveryOptions,
     Provenance,
     ProviderInfo,
@@ -32,7 +34,7 @@ from mailprobe.models import (
     SourceOutcome,
     SourceStatus,
 )
-from mailprobe.net.failures import FailureKind
+from mailprobe.net.failures import DNS_CAUSES, TIMEOUT_CAUSES
 from mailprobe.net.http import HttpFetcher, HttpResult
 from mailprobe.sources.autoconfig_xml import ConfigParseError, ParsedConfig, parse_config
 from mailprobe.sources.base import SourceContext
@@ -61,6 +63,7 @@ class ConfigFetch:
     kind: FetchKind
     summary: str
     config: ParsedConfig | None = None
+    cause: Cause | None = None  # why a failed or timed-out fetch did
 
     @property
     def url(self) -> str:
@@ -117,19 +120,25 @@ async def fetch_config(
     return interpret(result, address)
 
 
-def failed_fetch(result: HttpResult) -> tuple[FetchKind, str] | None:
-    """Kind and summary for a fetch without a usable 2xx answer; None when it has one.
+#: Fetch failures that only mean "nothing published here": the host name does not
+#: resolve (whatever the DNS trouble) or nothing listens.
+_ABSENT_CAUSES = DNS_CAUSES | {Cause.REFUSED}
 
-    No such host, a refused connection and any 4xx count as absent; a timeout as timeout;
-    everything else (TLS failure, oversize, redirect loop or downgrade, 5xx) as failed.
+
+def failed_fetch(result: HttpResult) -> tuple[FetchKind, str, Cause | None] | None:
+    """Kind, summary and cause for a fetch without a usable 2xx answer; None when it has one.
+
+    A host name that does not resolve, a refused connection and any 4xx count as absent;
+    a timeout as timeout; everything else (TLS failure, oversize, redirect loop or
+    downgrade, 5xx) as failed.
     """
     if result.error is not None:
-        kind = {
-            FailureKind.TIMEOUT: FetchKind.TIMEOUT,
-            FailureKind.DNS: FetchKind.ABSENT,
-            FailureKind.REFUSED: FetchKind.ABSENT,
-        }.get(result.failure_kind or FailureKind.OTHER, FetchKind.FAILED)
-        return kind, result.error
+        cause = result.cause or Cause.OTHER
+        if cause in _ABSENT_CAUSES:
+            return FetchKind.ABSENT, result.error, cause
+        if cause in TIMEOUT_CAUSES:
+            return FetchKind.TIMEOUT, result.error, cause
+        return FetchKind.FAILED, result.error, cause
     if result.ok:
         return None
     status = result.status_code or 0
@@ -138,22 +147,24 @@ def failed_fetch(result: HttpResult) -> tuple[FetchKind, str] | None:
         return (
             FetchKind.ABSENT,
             f"{status}: access denied (mailprobe never sends credentials){note}",
+            None,
         )
     if 400 <= status < 500:
-        return FetchKind.ABSENT, f"{status}{note}"
-    return FetchKind.FAILED, f"HTTP status {status}{note}"
+        return FetchKind.ABSENT, f"{status}{note}", None
+    return FetchKind.FAILED, f"HTTP status {status}{note}", Cause.HTTP_STATUS
 
 
 def interpret(result: HttpResult, address: Address) -> ConfigFetch:
     """Turn an HTTP result into a `ConfigFetch` (parse the body when there is one)."""
     failed = failed_fetch(result)
     if failed is not None:
-        return ConfigFetch(result, *failed)
+        kind, summary, cause = failed
+        return ConfigFetch(result, kind, summary, cause=cause)
     note = trust_note(result)
     try:
         config = parse_config(result.body, address)
     except ConfigParseError as exc:
-        return ConfigFetch(result, FetchKind.FAILED, f"{exc}{note}")
+        return ConfigFetch(result, FetchKind.FAILED, f"{exc}{note}", cause=Cause.INVALID_DOCUMENT)
     if not config.settings:
         why = "; ".join(config.warnings[:2])
         return ConfigFetch(
@@ -242,6 +253,25 @@ def first_provider(fetches: Iterable[ConfigFetch]) -> ProviderInfo | None:
     return None
 
 
+class _Attempt(Protocol):
+    """A fetch as `outcome_cause` reads it."""
+
+    @property
+    def kind(self) -> FetchKind: ...
+
+    @property
+    def cause(self) -> Cause | None: ...
+
+
+def outcome_cause(status: SourceStatus, attempts: Iterable[_Attempt]) -> Cause | None:
+    """The cause of a source outcome: that of its first fetch which decided `status`."""
+    wanted = {SourceStatus.ERROR: FetchKind.FAILED, SourceStatus.TIMEOUT: FetchKind.TIMEOUT}
+    kind = wanted.get(status)
+    if kind is None:
+        return None
+    return next((a.cause for a in attempts if a.kind is kind and a.cause), Cause.OTHER)
+
+
 def overall_status(kinds: Iterable[FetchKind]) -> SourceStatus:
     """found if any fetch yielded servers; else error, timeout or empty, in that order."""
     seen = set(kinds)
@@ -279,6 +309,7 @@ def outcome_for(
         detail=detail,
         candidates=candidates if status is SourceStatus.FOUND else (),
         provider=provider or first_provider(fetches),
+        cause=outcome_cause(status, fetches),
         warnings=tuple(
             f"{f.url}: {warning}"
             for f in fetches

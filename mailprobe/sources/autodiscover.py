@@ -26,13 +26,14 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from mailprobe.models import Address, Provenance, SourceId, SourceOutcome, SourceStatus
+from mailprobe.models import Address, Cause, Provenance, SourceId, SourceOutcome, SourceStatus
 from mailprobe.net.http import HttpFetcher, HttpResult
 from mailprobe.sources.autoconfig import (
     FetchKind,
     failed_fetch,
     found_summary,
     merge_claims,
+    outcome_cause,
     overall_status,
     request_timeout,
     trust_note,
@@ -66,6 +67,7 @@ class PoxAttempt:
     summary: str
     response: PoxResponse | None = None
     trusted: bool = False
+    cause: Cause | None = None
 
     def line(self) -> str:
         """`POST URL: summary`, the short form used in the outcome detail."""
@@ -80,6 +82,7 @@ class JsonAnswer:
     kind: FetchKind
     summary: str
     pox_url: str | None = None
+    cause: Cause | None = None
 
     def line(self) -> str:
         """`GET URL: summary`, the short form used in the outcome detail."""
@@ -108,12 +111,14 @@ def interpret_pox(result: HttpResult, *, trusted: bool = True) -> PoxAttempt:
     trust = trusted and result.trusted
     failed = failed_fetch(result)
     if failed is not None:
-        return PoxAttempt(result, failed[0], failed[1], trusted=trust)
+        return PoxAttempt(result, failed[0], failed[1], trusted=trust, cause=failed[2])
     note = trust_note(result)
     try:
         response = parse_pox(result.body)
     except AutodiscoverParseError as exc:
-        return PoxAttempt(result, FetchKind.FAILED, f"{exc}{note}", trusted=trust)
+        return PoxAttempt(
+            result, FetchKind.FAILED, f"{exc}{note}", trusted=trust, cause=Cause.INVALID_DOCUMENT
+        )
     if response.error is not None:
         return PoxAttempt(result, FetchKind.ABSENT, f"{response.error}{note}", response, trust)
     if response.redirect_address is not None:
@@ -136,7 +141,7 @@ def interpret_json(result: HttpResult) -> JsonAnswer:
     failed = failed_fetch(result)
     if failed is not None:
         kind = FetchKind.TIMEOUT if failed[0] is FetchKind.TIMEOUT else FetchKind.ABSENT
-        return JsonAnswer(result, kind, failed[1])
+        return JsonAnswer(result, kind, failed[1], cause=failed[2])
     try:
         url = parse_json_url(result.body)
     except AutodiscoverParseError as exc:
@@ -187,6 +192,7 @@ async def run(ctx: SourceContext) -> SourceOutcome:
     )
     status = overall_status([a.kind for a in pox] + [answer.kind])
     return SourceOutcome(
+        cause=outcome_cause(status, [*pox, answer]),
         source=SOURCE,
         status=status,
         elapsed_ms=0.0,

@@ -1,9 +1,10 @@
 """What every discovery source receives and returns.
 
 A source is a module with `SOURCE: SourceId` and `async def run(ctx: SourceContext) ->
-SourceOutcome`. It never raises for network trouble: it returns an outcome with a status
-and a reason. The discovery engine adds timing, applies the per-source timeout and the
-global deadline, and turns an unexpected exception into an `error` outcome.
+SourceOutcome`. It never raises for network trouble: it returns an outcome with a status,
+a reason in words and, for `error` and `timeout`, a `Cause`. The discovery engine adds
+timing, applies the per-source timeout and the global deadline, and turns an unexpected
+exception into an `error` outcome.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from mailprobe.models import (
     Address,
     Candidate,
+    Cause,
     DiscoveryOptions,
     Provenance,
     ProviderInfo,
@@ -106,14 +108,14 @@ def empty(source: SourceId, detail: str) -> SourceOutcome:
     return SourceOutcome(source, SourceStatus.EMPTY, 0.0, detail)
 
 
-def error(source: SourceId, detail: str) -> SourceOutcome:
-    """An outcome for a source that failed; `detail` says why in plain words."""
-    return SourceOutcome(source, SourceStatus.ERROR, 0.0, detail)
+def error(source: SourceId, detail: str, cause: Cause = Cause.OTHER) -> SourceOutcome:
+    """An outcome for a source that failed; `detail` says why in words, `cause` as data."""
+    return SourceOutcome(source, SourceStatus.ERROR, 0.0, detail, cause=cause)
 
 
-def timeout(source: SourceId, detail: str) -> SourceOutcome:
-    """An outcome for a source that ran out of time."""
-    return SourceOutcome(source, SourceStatus.TIMEOUT, 0.0, detail)
+def timeout(source: SourceId, detail: str, cause: Cause = Cause.TIMEOUT) -> SourceOutcome:
+    """An outcome for a source that ran out of time (`cause`: which wait it was)."""
+    return SourceOutcome(source, SourceStatus.TIMEOUT, 0.0, detail, cause=cause)
 
 
 def skipped(source: SourceId, detail: str) -> SourceOutcome:

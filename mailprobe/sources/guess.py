@@ -14,6 +14,7 @@ import asyncio
 
 from mailprobe.models import (
     Candidate,
+    Cause,
     Protocol,
     Provenance,
     Security,
@@ -100,7 +101,15 @@ def _outcome(candidates: tuple[Candidate, ...], results: list[HostAddresses]) ->
     if failed:
         all_timeouts = all(r.status is DnsStatus.TIMEOUT for r in failed)
         status = SourceStatus.TIMEOUT if all_timeouts else SourceStatus.ERROR
-        return SourceOutcome(SOURCE, status, 0.0, detail)
+        cause = (
+            Cause.DNS_TIMEOUT
+            if all_timeouts
+            else next(
+                (r.status.cause for r in failed if r.status is not DnsStatus.TIMEOUT),
+                None,
+            )
+        )
+        return SourceOutcome(SOURCE, status, 0.0, detail, cause=cause or Cause.DNS_FAILED)
     return SourceOutcome(SOURCE, SourceStatus.EMPTY, 0.0, detail)
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailprobe.domains import is_within, mx_config_domains, mx_hosts
 from mailprobe.errors import ProviderDbError
-from mailprobe.models import Candidate, Provenance, ProviderInfo, SourceId, SourceOutcome
+from mailprobe.models import Candidate, Cause, Provenance, ProviderInfo, SourceId, SourceOutcome
 from mailprobe.net.dns import DnsStatus
 from mailprobe.sources.autoconfig import (
     ConfigFetch,
@@ -85,11 +85,19 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         async with asyncio.timeout(budget):
             answer = await ctx.dns.query(domain, "MX")
     except TimeoutError:
-        return timeout(SOURCE, f"MX lookup of {domain} took longer than {budget:g} s")
+        return timeout(
+            SOURCE, f"MX lookup of {domain} took longer than {budget:g} s", Cause.DNS_TIMEOUT
+        )
     if answer.status is DnsStatus.TIMEOUT:
-        return timeout(SOURCE, answer.detail or f"MX lookup of {domain} timed out")
+        return timeout(
+            SOURCE, answer.detail or f"MX lookup of {domain} timed out", Cause.DNS_TIMEOUT
+        )
     if not answer.status.is_answer:
-        return error(SOURCE, answer.detail or f"MX lookup of {domain} failed")
+        return error(
+            SOURCE,
+            answer.detail or f"MX lookup of {domain} failed",
+            answer.status.cause or Cause.DNS_FAILED,
+        )
     if answer.status is not DnsStatus.OK:
         return empty(SOURCE, answer.detail or f"{domain} has no MX records")
     hosts = mx_hosts(answer.records)

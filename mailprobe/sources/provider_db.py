@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailprobe.errors import ProviderDbError
-from mailprobe.models import Provenance, SourceId, SourceOutcome
+from mailprobe.models import Cause, Provenance, SourceId, SourceOutcome
 from mailprobe.sources.base import SourceContext, candidates_from, empty, error, found, timeout
 
 if TYPE_CHECKING:
@@ -47,9 +47,15 @@ async def run(ctx: SourceContext) -> SourceOutcome:
 
     answer = await ctx.dns.query(domain, "MX")
     if answer.status is DnsStatus.TIMEOUT:
-        return timeout(SOURCE, f"{domain} is not in the database; {answer.detail}")
+        return timeout(
+            SOURCE, f"{domain} is not in the database; {answer.detail}", Cause.DNS_TIMEOUT
+        )
     if not answer.status.is_answer:
-        return error(SOURCE, f"{domain} is not in the database; {answer.detail}")
+        return error(
+            SOURCE,
+            f"{domain} is not in the database; {answer.detail}",
+            answer.status.cause or Cause.DNS_FAILED,
+        )
     hosts = mx_hosts(answer.records)
     if not hosts:
         return empty(SOURCE, f"{domain} is not in the database and has no usable MX records")

@@ -29,6 +29,7 @@ from dns.rdtypes.IN.SRV import SRV
 
 from mailprobe.models import (
     Candidate,
+    Cause,
     NotOffered,
     Protocol,
     Provenance,
@@ -196,8 +197,15 @@ def _outcome(lookups: list[_Lookup]) -> SourceOutcome:
         # Without an answer from every name we cannot claim that nothing exists.
         all_timeouts = all(x.answer.status is DnsStatus.TIMEOUT for x in failed)
         status = SourceStatus.TIMEOUT if all_timeouts else SourceStatus.ERROR
-        return SourceOutcome(SOURCE, status, 0.0, detail, not_offered=not_offered)
+        causes = [x.answer.status.cause for x in failed]
+        cause = Cause.DNS_TIMEOUT if all_timeouts else _first_failure(causes)
+        return SourceOutcome(SOURCE, status, 0.0, detail, not_offered=not_offered, cause=cause)
     return SourceOutcome(SOURCE, SourceStatus.EMPTY, 0.0, detail, not_offered=not_offered)
+
+
+def _first_failure(causes: Iterable[Cause | None]) -> Cause:
+    """The first cause that is not a timeout (a mix of failures is reported as the error)."""
+    return next((c for c in causes if c and c is not Cause.DNS_TIMEOUT), Cause.DNS_FAILED)
 
 
 def _failures(failed: list[_Lookup]) -> list[str]:

@@ -1,0 +1,160 @@
+"""A generated DNS zone of many mail domains, served by an NSD of its own on loopback.
+
+`scale.test` holds N domains in three kinds, by index: the six mail SRV records (RFC 6186 /
+8314) pointing at a shared hoster, an MX record only, and nothing at all (the name does not
+exist). A share of the SRV domains can point at fault servers instead (see bench_scan.py).
+NSD's response rate limiting is turned off (`rrl-ratelimit: 0`): its default of 200
+answers per second would otherwise throttle a benchmark to a fraction of its speed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ZONE = "scale.test"
+SRV_SERVICES = (
+    ("_imaps._tcp", 993, "imap"),
+    ("_imap._tcp", 143, "imap"),
+    ("_pop3s._tcp", 995, "pop"),
+    ("_pop3._tcp", 110, "pop"),
+    ("_submissions._tcp", 465, "smtp"),
+    ("_submission._tcp", 587, "smtp"),
+)
+FAULT_HOSTS = ("tarpit", "reset", "garbage")
+
+
+def domain(index: int) -> str:
+    """The name of domain number `index` (whether or not it exists in the zone)."""
+    return f"d{index}.{ZONE}"
+
+
+def kind(index: int) -> str:
+    """`srv`, `mx` or `none`, in turns."""
+    return ("srv", "mx", "none")[index % 3]
+
+
+def zone_text(count: int, fault_share: float = 0.0) -> str:
+    """The zone file; `fault_share` of the SRV domains point at the fault hosts."""
+    lines = [
+        f"$ORIGIN {ZONE}.",
+        "$TTL 300",
+        f"@ IN SOA ns.{ZONE}. admin.{ZONE}. 1 3600 600 86400 300",
+        f"@ IN NS ns.{ZONE}.",
+        "ns IN A 127.0.0.1",
+        "mail.hoster IN A 127.0.0.1",
+    ]
+    lines += [f"{name} IN A 127.0.0.1" for name in FAULT_HOSTS]
+    every = round(1 / fault_share) if fault_share else 0
+    srv_seen = 0
+    for index in range(count):
+        label = f"d{index}"
+        if kind(index) == "srv":
+            srv_seen += 1
+            faulty = every and srv_seen % every == 0
+            target = f"{FAULT_HOSTS[srv_seen % 3]}.{ZONE}." if faulty else f"mail.hoster.{ZONE}."
+            for service, port, _name in SRV_SERVICES:
+                lines.append(f"{service}.{label} IN SRV 0 1 {port} {target}")
+        elif kind(index) == "mx":
+            lines.append(f"{label} IN MX 10 mx.{label}")
+            lines.append(f"mx.{label} IN A 127.0.0.1")
+    return "\n".join(lines) + "\n"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", 0))
+        port = int(udp.getsockname()[1])
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+        tcp.bind(("127.0.0.1", port))  # the same port must be free for TCP too
+    return port
+
+
+@dataclass(frozen=True)
+class ScaleDns:
+    """A running NSD serving the scale zone."""
+
+    port: int
+    pid: int
+
+    @property
+    def nameserver(self) -> str:
+        """The `--nameserver` value."""
+        return f"127.0.0.1:{self.port}"
+
+
+@contextlib.contextmanager
+def serve_zone(count: int, fault_share: float = 0.0) -> Iterator[ScaleDns]:
+    """Start NSD for a zone of `count` domains; stop it (by PID) afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="mailprobe-scalezone-"))
+    shutil.chown(root, user="nsd")
+    (root / f"{ZONE}.zone").write_text(zone_text(count, fault_share))
+    port = _free_port()
+    conf = root / "nsd.conf"
+    conf.write_text(
+        f"""server:
+    ip-address: 127.0.0.1@{port}
+    port: {port}
+    do-ip6: no
+    server-count: 1
+    verbosity: 0
+    username: nsd
+    chroot: ""
+    zonesdir: "{root}"
+    database: ""
+    zonelistfile: "{root}/zone.list"
+    xfrdfile: "{root}/xfrd.state"
+    xfrdir: "{root}"
+    pidfile: "{root}/nsd.pid"
+    logfile: "{root}/nsd.log"
+    hide-version: yes
+    reuseport: no
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+
+remote-control:
+    control-enable: no
+
+zone:
+    name: "{ZONE}"
+    zonefile: "{ZONE}.zone"
+"""
+    )
+    checked = subprocess.run(["nsd-checkconf", str(conf)], capture_output=True, text=True)
+    if checked.returncode != 0:
+        raise RuntimeError(f"nsd-checkconf: {checked.stderr.strip()}")
+    process = subprocess.Popen(
+        ["nsd", "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(port)
+        yield ScaleDns(port, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _wait_for(port: int) -> None:
+    import dns.message
+    import dns.query
+
+    query = dns.message.make_query(f"ns.{ZONE}.", "A")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            dns.query.udp(query, "127.0.0.1", port=port, timeout=0.5)
+            return
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError(f"NSD did not answer on port {port}")
