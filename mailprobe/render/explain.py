@@ -28,6 +28,7 @@ from typing import IO
 
 from mailprobe.models import (
     STANDARD_PORTS,
+    Cause,
     Finding,
     LoginStatus,
     ProbeResult,
@@ -121,6 +122,50 @@ _WHY: Mapping[str, str] = MappingProxyType(
         "login.error": "the password test on {host} gave no clear answer",
         "login.sender_refused": "after signing in, {host} refused to send mail from this address",
         "probe.skipped": "{host} was not tested from here",
+        "connect.greeting_incomplete": "{host} started to greet on port {port} but never finished",
+        "mode.not_tls": "port {port} on {host} does not answer with the encryption setting SSL/TLS",
+        "protocol.http_answer": "port {port} on {host} belongs to a web server, not to a "
+        "mail server",
+        "starttls.injection": "something tampered with the connection to {host} while "
+        "encryption was being switched on, so this setting is not safe",
+        "starttls.refused": "{host} refused to switch on encryption on port {port}",
+        "tls.handshake_timeout": "{host} took the connection on port {port} but never "
+        "finished switching on encryption",
+        "service.plaintext_only": "{host} works only without encryption, so the password "
+        "would be readable by others",
+    }
+)
+
+# The finding text to use when a probe's structured cause is all there is.
+_CAUSE_WHY: Mapping[Cause, str] = MappingProxyType(
+    {
+        Cause.NO_SUCH_HOST: "dns.no_such_host",
+        Cause.DNS_FAILED: "dns.lookup_failed",
+        Cause.DNS_TIMEOUT: "dns.lookup_failed",
+        Cause.REFUSED: "connect.refused",
+        Cause.UNREACHABLE: "connect.unreachable",
+        Cause.TIMEOUT: "connect.timeout",
+        Cause.INCOMPLETE: "connect.greeting_incomplete",
+        Cause.RESET: "connect.reset",
+        Cause.CLOSED: "connect.rate_limited",
+        Cause.RATE_LIMITED: "connect.rate_limited",
+        Cause.NOT_TLS: "mode.not_tls",
+        Cause.HTTP_ANSWER: "protocol.http_answer",
+        Cause.NO_COMMON_TLS_VERSION: "tls.old_version",
+        Cause.TLS_FAILED: "tls.handshake_failed",
+        Cause.STARTTLS_NOT_OFFERED: "starttls.not_offered",
+        Cause.STARTTLS_REFUSED: "starttls.refused",
+        Cause.STARTTLS_INJECTION: "starttls.injection",
+        Cause.CERT_EXPIRED: "tls.cert.expired",
+        Cause.CERT_NOT_YET_VALID: "tls.cert.not_yet_valid",
+        Cause.CERT_SELF_SIGNED: "tls.cert.self_signed",
+        Cause.CERT_WRONG_NAME: "tls.cert.wrong_name",
+        Cause.CERT_UNTRUSTED: "tls.cert.untrusted",
+        Cause.CERT_INCOMPLETE_CHAIN: "tls.cert.incomplete_chain",
+        Cause.CERT_INVALID: "tls.cert.invalid",
+        Cause.WRONG_PROTOCOL: "protocol.unexpected_reply",
+        Cause.GARBAGE: "protocol.unexpected_reply",
+        Cause.TOO_LARGE: "protocol.unexpected_reply",
     }
 )
 
@@ -135,6 +180,8 @@ _NOTES: Mapping[str, str] = MappingProxyType(
         "be slow or fail now and then",
         "tls.old_version_accepted": "{host} still accepts outdated encryption besides the "
         "current kind; nothing breaks",
+        "auth.before_tls": "{host} would also take the password unencrypted on port {port}, "
+        "so keep Encryption set as shown",
     }
 )
 
@@ -145,7 +192,7 @@ _STATUS_WHY: Mapping[ProbeStatus, str] = MappingProxyType(
         ProbeStatus.TIMEOUT: "{host} did not answer on port {port} in time",
         ProbeStatus.DNS_ERROR: "the server name {host} could not be found",
         ProbeStatus.TLS_ERROR: "the connection to {host} could not be encrypted safely",
-        ProbeStatus.PROTOCOL_ERROR: "{host} did not answer like a {service} mail server",
+        ProbeStatus.PROTOCOL_ERROR: "{host} did not answer the way {service} servers do",
         ProbeStatus.RATE_LIMITED: _WHY["connect.rate_limited"],
         ProbeStatus.AUTH_FAILED: "{host} did not accept the sign-in",
         ProbeStatus.SKIPPED: _WHY["probe.skipped"],
@@ -205,6 +252,9 @@ def _why(report: Report, rec: Recommendation) -> str:
     mine.sort(key=lambda f: -f.severity.rank)  # stable: keeps the report's order
     if mine:
         return _fill(_WHY[mine[0].id], setting, rec.probe)
+    cause = rec.probe.cause if rec.probe is not None else None
+    if cause is not None and cause in _CAUSE_WHY:
+        return _fill(_WHY[_CAUSE_WHY[cause]], setting, rec.probe)
     status = rec.probe.status if rec.probe is not None else ProbeStatus.SKIPPED
     return _fill(_STATUS_WHY.get(status, _STATUS_WHY[ProbeStatus.SKIPPED]), setting, rec.probe)
 
