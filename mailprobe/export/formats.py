@@ -8,6 +8,7 @@ field. No writer ever includes a password.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -80,7 +81,7 @@ def to_thunderbird(settings: ClientSettings) -> str:
     )
     body = export_autoconfig(provider, (settings.domain,))
     declaration, _, rest = body.partition("\n")
-    comment = verification_note(settings).replace("--", "-")
+    comment = re.sub(r"-{2,}", "-", verification_note(settings))  # "--" would end it
     return f"{declaration}\n<!-- {comment} -->\n{rest}"
 
 
