@@ -181,3 +181,42 @@ def test_explain_and_json_do_not_mix(capsys: pytest.CaptureFixture[str]) -> None
     _out, err = capsys.readouterr()
     assert code == ExitStatus.USAGE
     assert "--explain" in err
+
+
+@pytest.mark.parametrize(
+    ("domain", "words"),
+    [
+        ("expired", "its security certificate has expired"),
+        ("selfsigned", "it uses a home-made security certificate"),
+        ("wrongcert", "made out for a different name"),
+        ("loop", "round in circles"),
+        ("html", "not a valid settings file"),
+        ("truncated", "not a valid settings file"),
+        ("laughs", "not a valid settings file"),
+        ("big", "too large"),
+    ],
+)
+def test_broken_published_settings_are_named(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    bed_args: list[str],
+    domain: str,
+    words: str,
+) -> None:
+    address = f"alice@{domain}.mailprobe.test"
+    code, flat = _explain(capsys, monkeypatch, "check", address, "--timeout", "6", *bed_args)
+    assert code == ExitStatus.NOT_FOUND
+    assert f"The mail settings {domain}.mailprobe.test publishes could not be used safely" in flat
+    assert words in flat
+    assert "Ask the provider" in flat
+
+
+def test_ipv6_that_fails_is_a_note_on_a_working_service(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bed_dns_args: list[str]
+) -> None:
+    code, flat = _explain(
+        capsys, monkeypatch, "probe", "v6broken.mailprobe.test:993", *_probe_args(bed_dns_args)
+    )
+    assert code in (ExitStatus.OK, ExitStatus.FINDINGS)
+    assert "Receiving mail (IMAP) works" in flat
+    assert "Note: v6broken.mailprobe.test does not answer over the newer internet protocol" in flat

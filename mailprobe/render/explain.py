@@ -41,6 +41,7 @@ from mailprobe.models import (
     ServerSetting,
     Severity,
     SourceId,
+    SourceStatus,
 )
 
 #: Encryption as mail apps label it; "None" carries its warning with it.
@@ -559,9 +560,51 @@ def _ask_step(report: Report) -> list[Step]:
     return [Step(text)]
 
 
+#: Why a published settings file could not be used, by the source's structured cause.
+_SOURCE_WHY: Mapping[Cause, str] = MappingProxyType(
+    {
+        Cause.CERT_EXPIRED: "its security certificate has expired",
+        Cause.CERT_NOT_YET_VALID: "its security certificate is not valid yet",
+        Cause.CERT_SELF_SIGNED: "it uses a home-made security certificate",
+        Cause.CERT_WRONG_NAME: "its security certificate is made out for a different name",
+        Cause.CERT_UNTRUSTED: "its security certificate is not from a trusted issuer",
+        Cause.CERT_INCOMPLETE_CHAIN: "its security certificate is incomplete",
+        Cause.CERT_INVALID: "its security certificate could not be checked",
+        Cause.HTTP_STATUS: "the web server answered with an error",
+        Cause.REDIRECT_LOOP: "the web address sends visitors round in circles",
+        Cause.INSECURE_HTTP: "it points to an unencrypted page, which could be forged",
+        Cause.INVALID_DOCUMENT: "it is not a valid settings file",
+        Cause.TOO_LARGE: "it is far too large to be a settings file",
+        Cause.GARBAGE: "it is not a valid settings file",
+        Cause.TIMEOUT: "the web server did not answer in time",
+        Cause.REFUSED: "the web server could not be reached",
+        Cause.UNREACHABLE: "the web server could not be reached",
+    }
+)
+_PUBLISHING_SOURCES = (SourceId.AUTOCONFIG, SourceId.ISPDB, SourceId.AUTODISCOVER)
+
+
+def _published_but_unusable(report: Report) -> list[Step]:
+    """Why settings the domain publishes could not be used (first such source only)."""
+    for outcome in report.sources:
+        if outcome.source not in _PUBLISHING_SOURCES or outcome.status is not SourceStatus.ERROR:
+            continue
+        why = _SOURCE_WHY.get(outcome.cause) if outcome.cause is not None else None
+        if why is None:
+            continue
+        what = {
+            SourceId.AUTOCONFIG: f"The mail settings {report.domain} publishes",
+            SourceId.ISPDB: f"The entry for {report.domain} in Thunderbird's settings list",
+            SourceId.AUTODISCOVER: f"The Exchange settings service of {report.domain}",
+        }[outcome.source]
+        return [Step(f"{what} could not be used safely: {why}.")]
+    return []
+
+
 def _nothing_found_steps(report: Report) -> list[Step]:
     return [
         Step(f"No mail server settings could be found for {report.domain}."),
+        *_published_but_unusable(report),
         Step(
             "Ask the provider or the mail administrator for the incoming and outgoing server "
             "names, their ports and the encryption to use (SSL/TLS or STARTTLS)."
