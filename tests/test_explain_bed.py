@@ -112,7 +112,7 @@ def test_bad_certificates_of_the_bed(
     assert code == ExitStatus.FINDINGS
     assert words in flat
     assert "Receiving mail (IMAP) does not work" in flat
-    assert "security certificate set up correctly?" in flat
+    assert "can you renew or fix it?" in flat
 
 
 def test_typed_encryption_is_corrected(

@@ -429,6 +429,12 @@ def _fixed_port(rec: Recommendation) -> int:
     return setting.port
 
 
+def _corrected(rec: Recommendation) -> bool:
+    """True when the probe found the port or encryption that should be typed instead."""
+    setting = rec.candidate.setting
+    return (_fixed_port(rec), _fixed_security(rec)) != (setting.port, setting.security)
+
+
 def _password(report: Report, rec: Recommendation, *, outgoing: bool) -> str:
     status = _login_status(rec)
     provider = report.provider
@@ -463,6 +469,8 @@ def _settings_step(report: Report, rec: Recommendation, *, outgoing: bool) -> St
     auth_failed = rec.probe is not None and rec.probe.status is ProbeStatus.AUTH_FAILED
     if rec.verified or auth_failed or rec.verified is None:
         lead = f"{kind} mail: in the mail app choose {service} and type"
+    elif _corrected(rec):
+        lead = f"{kind} mail ({service}): with that change, the settings are"
     else:
         lead = f"{kind} mail ({service}): once it works, the settings are"
     fields = (
@@ -543,10 +551,14 @@ def _ask_step(report: Report) -> list[Step]:
             f"Why does {setting.host} turn away connections from my network, and when can "
             f"I try again?"
         )
-    elif rec.probe is not None and rec.probe.status is ProbeStatus.TLS_ERROR:
+    elif _corrected(rec):
         question = (
-            f"{service} on {setting.host} port {setting.port} cannot be used safely from "
-            f"here: are its encryption and security certificate set up correctly?"
+            f"Which port and encryption should a mail app use for {service} on {setting.host}?"
+        )
+    elif rec.probe is not None and rec.probe.cause is not None and rec.probe.cause.is_certificate:
+        question = (
+            f"Mail apps do not accept the security certificate of {setting.host} "
+            f"(port {setting.port}): can you renew or fix it?"
         )
     else:
         question = (
