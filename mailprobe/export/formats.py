@@ -23,7 +23,7 @@ PROFILE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://mailprobe.invalid/pr
 #: Prefix of every PayloadIdentifier mailprobe writes (reverse-DNS, as Apple asks).
 IDENTIFIER_PREFIX = "invalid.mailprobe.mail"
 
-_VERIFIED = "verified by mailprobe {version}: every server below answered a live handshake"
+_VERIFIED = "verified by mailprobe {version}: each server answered a live test connection"
 _UNVERIFIED = (
     "NOT verified: these settings come from discovery alone (mailprobe {version} ran "
     "without testing the servers); check them with `mailprobe check {address}`"
