@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from testbed.nsd import server_config
+
 ZONE = "scale.test"
 SRV_SERVICES = (
     ("_imaps._tcp", 993, "imap"),
@@ -98,35 +100,8 @@ def serve_zone(count: int, fault_share: float = 0.0) -> Iterator[ScaleDns]:
     (root / f"{ZONE}.zone").write_text(zone_text(count, fault_share))
     port = _free_port()
     conf = root / "nsd.conf"
-    conf.write_text(
-        f"""server:
-    ip-address: 127.0.0.1@{port}
-    port: {port}
-    do-ip6: no
-    server-count: 1
-    verbosity: 0
-    username: nsd
-    chroot: ""
-    zonesdir: "{root}"
-    database: ""
-    zonelistfile: "{root}/zone.list"
-    xfrdfile: "{root}/xfrd.state"
-    xfrdir: "{root}"
-    pidfile: "{root}/nsd.pid"
-    logfile: "{root}/nsd.log"
-    hide-version: yes
-    reuseport: no
-    rrl-ratelimit: 0
-    rrl-whitelist-ratelimit: 0
-
-remote-control:
-    control-enable: no
-
-zone:
-    name: "{ZONE}"
-    zonefile: "{ZONE}.zone"
-"""
-    )
+    no_rate_limit = "    rrl-ratelimit: 0\n    rrl-whitelist-ratelimit: 0\n"
+    conf.write_text(server_config(root, port, {ZONE: f"{ZONE}.zone"}, server_extra=no_rate_limit))
     checked = subprocess.run(["nsd-checkconf", str(conf)], capture_output=True, text=True)
     if checked.returncode != 0:
         raise RuntimeError(f"nsd-checkconf: {checked.stderr.strip()}")

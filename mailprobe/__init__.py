@@ -9,15 +9,22 @@ The library is async at the core::
 `discover` only gathers candidates (no mail server is contacted), `check` discovers and
 verifies with live handshakes, `probe_setting` verifies one user-typed setting. Every result is a
 frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON report.
+
+For CI (imported on demand, to keep start-up light): `mailprobe.policy.apply_policy(report,
+mailprobe.policy.load_policy("policy.toml"))` adds `policy.*` findings, and
+`mailprobe.baseline.apply_baseline(report, mailprobe.baseline.load_baseline("old.json"))`
+lists the `changes` since an earlier report.
 """
 
 from mailprobe.address import parse_address
 from mailprobe.discovery import discover
 from mailprobe.errors import (
+    BaselineError,
     InvalidAddressError,
     InvalidInputError,
     InvalidOptionError,
     MailprobeError,
+    PolicyError,
     ProviderDbError,
 )
 from mailprobe.exit_status import ExitStatus, exit_status_for
@@ -26,6 +33,7 @@ from mailprobe.models import (
     Candidate,
     Cause,
     CertInfo,
+    Change,
     ConnectTo,
     DiscoveryOptions,
     DiscoveryResult,
@@ -61,9 +69,11 @@ from mailprobe.version import __version__
 
 __all__ = [
     "Address",
+    "BaselineError",
     "Candidate",
     "Cause",
     "CertInfo",
+    "Change",
     "CheckOptions",
     "ConnectTo",
     "DiscoveryOptions",
@@ -78,6 +88,7 @@ __all__ = [
     "MailprobeError",
     "Nameserver",
     "NetOptions",
+    "PolicyError",
     "ProbeResult",
     "ProbeStatus",
     "ProbedCandidate",

@@ -218,19 +218,24 @@ def merge_candidates(outcomes: Iterable[SourceOutcome]) -> tuple[Candidate, ...]
     return rank_candidates(merged.values())
 
 
-def candidate_rank_key(candidate: Candidate) -> tuple[int, int, int, int, str, int]:
-    """The ranking (docs/architecture.md): trust, source precedence, security, standard port.
+def candidate_rank_key(candidate: Candidate) -> tuple[int, int, int, int, int, str, int]:
+    """The ranking (docs/architecture.md): trust, source precedence, security, standard
+    port, then the source's own order.
 
-    Host name and port close the order so equal candidates always sort the same way.
+    The source's order is the candidate's place in the list of its best source (a provider
+    entry lists servers in the provider's order of preference). Host name and port close
+    the order so equal candidates always sort the same way.
     """
     setting = candidate.setting
     best_source = min(p.source.precedence for p in candidate.sources)
+    position = min(p.position for p in candidate.sources if p.source.precedence == best_source)
     standard = STANDARD_PORTS.get((setting.protocol, setting.security))
     return (
         0 if candidate.trusted else 1,
         best_source,
         -setting.security.strength,
         0 if setting.port == standard else 1,
+        position,
         setting.host.lower(),
         setting.port,
     )

@@ -8,7 +8,9 @@ the caller must fix; a programming error surfaces as an ordinary Python exceptio
     ├── InvalidInputError          the caller gave something unusable (exit code 2)
     │   ├── InvalidAddressError    not a usable user@domain address
     │   ├── InvalidOptionError     an option value that cannot be parsed or makes no sense
-    │   └── ProviderDbError        a provider database file that fails validation
+    │   ├── ProviderDbError        a provider database file that fails validation
+    │   ├── PolicyError            a policy file that fails validation (file, key, line)
+    │   └── BaselineError          a baseline report that cannot be compared
 
 Bugs are not wrapped in a class of their own: any other exception reaching the command line
 is reported as an internal error (exit code 70, see docs/exit-codes.md).
@@ -35,3 +37,11 @@ class InvalidOptionError(InvalidInputError):
 
 class ProviderDbError(InvalidInputError):
     """A provider database file fails validation; the message names the file and field."""
+
+
+class PolicyError(InvalidInputError):
+    """A `--policy` file is not valid TOML or has an unknown key or a wrong type."""
+
+
+class BaselineError(InvalidInputError):
+    """A `--baseline` report cannot be read or compared (wrong schema or address)."""

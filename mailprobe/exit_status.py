@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 
 from mailprobe.models import ProbeStatus, Report, Severity
@@ -26,15 +28,47 @@ class ExitStatus(IntEnum):
     PIPE_CLOSED = 141  # the reader closed the pipe early (128 + SIGPIPE), as shells report it
 
 
-def exit_status_for(report: Report, fail_on: Severity = Severity.ERROR) -> ExitStatus:
+@dataclass(frozen=True)
+class FailRule:
+    """What makes a run fail: `--fail-on SEVERITY` and `--fail-on-id PATTERN` (globs)."""
+
+    severity: Severity = Severity.ERROR
+    ids: tuple[str, ...] = ()
+
+    def fails(self, item_id: str, severity: Severity) -> bool:
+        """True if a finding or change with this id and severity fails the run."""
+        if severity.rank >= self.severity.rank:
+            return True
+        if not self.ids:
+            return False
+        from fnmatch import fnmatchcase  # only when --fail-on-id is used (start-up time)
+
+        return any(fnmatchcase(item_id, pattern) for pattern in self.ids)
+
+
+def failing(report: Report, rule: FailRule) -> list[tuple[str, Severity]]:
+    """The (id, severity) of every finding and change that fails the run under `rule`."""
+    items = [(f.id, f.severity) for f in report.findings]
+    items += [(c.id, c.severity) for c in report.changes]
+    return [(i, s) for i, s in items if rule.fails(i, s)]
+
+
+def untestable(report: Report) -> bool:
+    """True when probes ran and every one was blocked (refused, timeout, DNS, rate limit)."""
+    probes = [pc.probe for pc in report.candidates if pc.probe is not None]
+    return report.probed and bool(probes) and all(p.status in BLOCKED_STATUSES for p in probes)
+
+
+def exit_status_for(
+    report: Report, fail_on: Severity = Severity.ERROR, fail_on_ids: Sequence[str] = ()
+) -> ExitStatus:
     """3 when no settings were found, 4 when every probe was blocked (refused, timed out,
-    DNS failure, rate-limited), 1 when a finding is at or above `fail_on`, else 0."""
+    DNS failure, rate-limited), 1 when a finding or change (since a baseline) is at or
+    above `fail_on` or its id matches a `fail_on_ids` glob, else 0."""
     if not report.candidates:
         return ExitStatus.NOT_FOUND
-    probes = [pc.probe for pc in report.candidates if pc.probe is not None]
-    if report.probed and probes and all(p.status in BLOCKED_STATUSES for p in probes):
+    if untestable(report):
         return ExitStatus.UNTESTABLE
-    worst = report.worst_severity()
-    if worst is not None and worst.rank >= fail_on.rank:
+    if failing(report, FailRule(fail_on, tuple(fail_on_ids))):
         return ExitStatus.FINDINGS
     return ExitStatus.OK

@@ -321,12 +321,15 @@ class DiscoveryOptions:
 class Provenance:
     """One source's claim for a candidate: which source, where exactly, and trusted or not.
 
-    `origin` is the URL, DNS record name or database entry that said so.
+    `origin` is the URL, DNS record name or database entry that said so. `position` is the
+    setting's place in that source's own list (0 first): a provider entry lists its servers
+    in the provider's order of preference, and ranking honours it before the host name.
     """
 
     source: SourceId
     origin: str
     trusted: bool
+    position: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -430,6 +433,24 @@ class Finding:
     protocol: Protocol | None = None
     host: str | None = None
     port: int | None = None
+    policy: str | None = None  # the policy key a `policy.*` finding enforces
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something that changed since a baseline report (see mailprobe.baseline).
+
+    `before`/`after` describe the old and new state in a few words (None: absent).
+    """
+
+    id: str
+    severity: Severity
+    summary: str
+    protocol: Protocol | None = None
+    host: str | None = None
+    port: int | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 # --------------------------------------------------------------------------- probes
@@ -611,6 +632,8 @@ class Report:
     probed: bool = False
     generated_at: datetime | None = None  # UTC; set by the pipeline when the report is made
     duration_ms: float | None = None  # wall time of the whole run
+    changes: tuple[Change, ...] = ()  # since a baseline, when one was given
+    policy_rules: tuple[str, ...] = ()  # the policy keys that were evaluated
 
     def to_json(self) -> dict[str, Any]:
         """The JSON report (docs/json-report.md) as a dict, valid against `mailprobe schema`."""

@@ -184,7 +184,9 @@ async def run_check(
     findings: list[Finding] = list(diagnose_discovery(result))
     for pc in kept:
         if pc.probe is not None:
-            findings.extend(diagnose_probe(pc.candidate, pc.probe))
+            findings.extend(
+                diagnose_probe(pc.candidate, pc.probe, now_days_warning=opts.cert_warn_days)
+            )
     for protocol in Protocol:
         findings.extend(
             diagnose_service(protocol, [pc for pc in kept if pc.candidate.protocol is protocol])
@@ -256,7 +258,9 @@ async def run_probe(
     findings: list[Finding] = []
     for pc in probed:
         if pc.probe is not None:
-            findings.extend(diagnose_probe(pc.candidate, pc.probe))
+            findings.extend(
+                diagnose_probe(pc.candidate, pc.probe, now_days_warning=opts.cert_warn_days)
+            )
     findings.extend(diagnose_service(protocol, probed))
     pseudo = DiscoveryResult(
         address=Address(local="", domain=name, unicode_domain=name),

@@ -19,7 +19,8 @@ domains = ["example.test", "*.example.test"]
 mx_patterns = ["mx.example.test"]
 docs = ["https://help.example.test/mail"]
 website = "https://mail.example.test/"
-last_checked = "2026-11"
+source = "https://help.example.test/mail"
+checked = 2026-12-01
 sources = ["tests"]
 
 [[servers]]
@@ -148,9 +149,36 @@ BAD: list[tuple[str, Callable[[str], str], str]] = [
         "domains",
     ),
     ("missing id", replace('id = "example"\n', ""), "id"),
-    ("missing last_checked", replace('last_checked = "2026-11"\n', ""), "last_checked"),
+    ("missing source", replace('source = "https://help.example.test/mail"\n', ""), "source"),
+    (
+        "source that is not a URL",
+        replace('source = "https://help.example.test/mail"', 'source = "the help page"'),
+        "source",
+    ),
+    ("missing check date", replace("checked = 2026-12-01\n", ""), "checked"),
+    ("check date as a month", replace("checked = 2026-12-01", 'checked = "2026-12"'), "checked"),
+    (
+        "check date with a time",
+        replace("checked = 2026-12-01", "checked = 2026-12-01T10:00:00"),
+        "checked",
+    ),
+    ("check date before 2020", replace("checked = 2026-12-01", "checked = 2019-12-31"), "checked"),
+    (
+        "successor with servers of its own",
+        replace('sources = ["tests"]', 'sources = ["tests"]\nsuccessor = "other"'),
+        "successor",
+    ),
+    (
+        "successor that is itself",
+        lambda t: t.replace('sources = ["tests"]', 'sources = ["tests"]\nsuccessor = "example"'),
+        "successor",
+    ),
     ("id that is not the file name", replace('id = "example"', 'id = "other"'), "id"),
-    ("last_checked not YYYY-MM", replace('"2026-11"', '"2026-13"'), "last_checked"),
+    (
+        "impossible check date",
+        replace("checked = 2026-12-01", 'checked = "2026-02-30"'),
+        "checked",
+    ),
     ("preparation without a hint", replace('status = "ok"', 'status = "preparation"'), "hints"),
     ("broken without a hint", replace('status = "ok"', 'status = "broken"'), "hints"),
     ("empty hint", replace('status = "ok"', 'status = "ok"\nhints = [""]'), "hints[0]"),

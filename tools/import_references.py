@@ -15,7 +15,7 @@ copied; a provider that needs a preparation step gets a generic hint until someo
 a better one by hand.
 
 Re-running is safe: when a provider file exists, everything curated by hand (name, status,
-hints, docs, website, oauth2, mx_patterns, last_checked, extra domains and servers,
+hints, docs, website, oauth2, mx_patterns, source, checked, extra domains and servers,
 overrides) is kept, and only the reference facts are refreshed. Entries listed in
 `provider_db/_reference_exclusions.toml` are skipped.
 
@@ -666,7 +666,32 @@ def _server_dict(server: RefServer) -> dict[str, Any]:
     return data
 
 
-def draft_to_dict(draft: Draft, existing: dict[str, Any] | None, month: str) -> dict[str, Any]:
+def reference_url(source: str) -> str | None:
+    """The public URL of a reference entry (`ispdb:FILE` or `deltachat:FILE`), if any."""
+    kind, _, name = source.partition(":")
+    kind = kind.split(" (upstream", 1)[0]
+    stem = name.strip().removesuffix(".xml").removesuffix(".md")
+    if kind == "ispdb" and stem:
+        return f"https://autoconfig.thunderbird.net/v1.1/{stem}"
+    if kind == "deltachat" and stem:
+        return f"https://providers.delta.chat/{stem}/"
+    return None
+
+
+def default_source(docs: list[str], sources: list[str], website: str | None) -> str | None:
+    """The settings URL an entry was compared with: its own docs, else a reference entry."""
+    if docs:
+        return docs[0]
+    for source in sources:
+        url = reference_url(source)
+        if url:
+            return url
+    return website
+
+
+def draft_to_dict(
+    draft: Draft, existing: dict[str, Any] | None, checked: datetime.date
+) -> dict[str, Any]:
     """The provider table to write, keeping hand-curated keys of an existing file."""
     servers = [_server_dict(s) for s in draft.servers]
     data: dict[str, Any] = {
@@ -680,13 +705,25 @@ def draft_to_dict(draft: Draft, existing: dict[str, Any] | None, month: str) -> 
         "docs": list(draft.docs),
         "website": draft.website,
         "oauth2": draft.oauth2,
-        "last_checked": month,
+        "source": None,
+        "checked": checked,
         "sources": list(dict.fromkeys(draft.sources)),
         "overrides": list(draft.overrides),
     }
+    data["source"] = default_source(data["docs"], data["sources"], data["website"])
     if existing is None:
         return data
-    for key in ("name", "status", "hints", "docs", "website", "oauth2", "last_checked"):
+    for key in (
+        "name",
+        "status",
+        "hints",
+        "docs",
+        "website",
+        "oauth2",
+        "source",
+        "checked",
+        "successor",
+    ):
         if key in existing:
             data[key] = existing[key]
     for key in ("domains", "mx_patterns", "sources"):
@@ -710,7 +747,8 @@ def draft_to_dict(draft: Draft, existing: dict[str, Any] | None, month: str) -> 
     merged_servers = [s for s in existing.get("servers", []) if label(s) not in dropped]
     known = {label(s) for s in merged_servers}
     merged_servers += [s for s in servers if label(s) not in known | dropped]
-    data["servers"] = merged_servers
+    # A legacy entry with a successor uses the successor's servers and lists none itself.
+    data["servers"] = [] if existing.get("successor") else merged_servers
     overrides = list(existing.get("overrides", []))
     seen = {(o["source"], o["kind"], o["subject"]) for o in overrides}
     overrides += [o for o in draft.overrides if (o["source"], o["kind"], o["subject"]) not in seen]
@@ -719,6 +757,8 @@ def draft_to_dict(draft: Draft, existing: dict[str, Any] | None, month: str) -> 
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -743,8 +783,10 @@ _TOP_KEYS = (
     "hints",
     "docs",
     "website",
-    "last_checked",
+    "source",
+    "checked",
     "sources",
+    "successor",
 )
 
 
@@ -788,12 +830,12 @@ def main(argv: list[str] | None = None) -> int:
         args.reference / "deltachat-provider-db"
     )
     drafts = merge(entries, excluded_files)
-    month = datetime.date.today().strftime("%Y-%m")
+    today = datetime.date.today()
     for draft in drafts.values():
         apply_security_policy(draft)
         path = args.out / f"{draft.id}.toml"
         existing = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-        text = to_toml(draft_to_dict(draft, existing, month))
+        text = to_toml(draft_to_dict(draft, existing, today))
         if not args.dry_run:
             path.write_text(text, encoding="utf-8")
     print(f"{len(drafts)} providers from {len(entries)} reference entries", file=sys.stderr)

@@ -18,12 +18,16 @@ from typer.exceptions import TyperException
 
 from mailprobe.cli.options import (
     AllowHttpOpt,
+    BaselineOpt,
     BriefOpt,
     CaFileOpt,
+    CertWarnDaysOpt,
     ConnectToOpt,
     DebugOpt,
     ExplainOpt,
+    FailOnIdOpt,
     FailOnOpt,
+    FormatOpt,
     IspdbOpt,
     JsonOpt,
     LoginOpt,
@@ -32,6 +36,7 @@ from mailprobe.cli.options import (
     OfflineOpt,
     PasswordStdinOpt,
     PlaintextLoginOpt,
+    PolicyOpt,
     QuietOpt,
     SendAddressOpt,
     SenderCheckOpt,
@@ -45,16 +50,16 @@ from mailprobe.cli.options import (
     discovery_options,
     net_options,
 )
+from mailprobe.cli.output import OutputOptions, finish
 from mailprobe.cli.stdout import GuardedStdout, OutputError, silence_stdout
 from mailprobe.errors import InvalidInputError, InvalidOptionError
-from mailprobe.exit_status import ExitStatus, exit_status_for
+from mailprobe.exit_status import ExitStatus
 from mailprobe.models import (
     DEFAULT_ISPDB_URL,
     Candidate,
     DiscoveryOptions,
     ProbeResult,
     Protocol,
-    Report,
     Security,
     Severity,
     SourceOutcome,
@@ -110,28 +115,11 @@ class Progress:
             )
 
 
-def _progress(quiet: bool, json_out: bool) -> Progress:
-    return Progress(enabled=not quiet and sys.stderr.isatty() and not json_out)
+def _progress(quiet: bool, machine_output: bool) -> Progress:
+    return Progress(enabled=not quiet and sys.stderr.isatty() and not machine_output)
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-def _emit(report: Report, json_out: bool, brief: bool, explain: bool = False) -> None:
-    if explain and json_out:
-        raise InvalidOptionError("--explain is for table output; drop --json")
-    if explain:
-        from mailprobe.render import explain as explain_render
-
-        explain_render.write(report, sys.stdout)
-    elif json_out:
-        from mailprobe.render import json as json_render
-
-        json_render.write(report, sys.stdout)
-    else:
-        from mailprobe.render import table
-
-        table.write(report, sys.stdout, verbose=not brief)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -163,6 +151,10 @@ _CHECK_EXAMPLES = """Examples:
   mailprobe check alice@example.org --login    (asks for the password)
 
   mailprobe check alice@example.org --fail-on warning    (for CI)
+
+  mailprobe check alice@example.org --policy mail-policy.toml --format junit
+
+  mailprobe check alice@example.org --baseline yesterday.json --format nagios
 """
 
 
@@ -170,6 +162,7 @@ _CHECK_EXAMPLES = """Examples:
 def check(
     address: Annotated[str, typer.Argument(help="The e-mail address, e.g. alice@example.org.")],
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
@@ -187,8 +180,12 @@ def check(
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
     transcript: TranscriptOpt = False,
+    cert_warn_days: CertWarnDaysOpt = 30,
     max_connections: MaxConnOpt = 10,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     explain: ExplainOpt = False,
     quiet: QuietOpt = False,
@@ -199,6 +196,17 @@ def check(
     With --offline nothing is tested: the answer comes from the bundled database alone.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=cert_warn_days,
+        explain=explain,
+    )
     from mailprobe.address import parse_address
     from mailprobe.pipeline import CheckOptions, run_check, run_discover
 
@@ -215,7 +223,7 @@ def check(
         send_address=send_address,
         sources=sources,
     )
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     if offline:
         if login:
             raise InvalidOptionError("--login needs the network; drop --offline")
@@ -236,12 +244,12 @@ def check(
             sender_check=sender_check,
             check_weak_tls=weak_tls,
             transcript=transcript,
+            cert_warn_days=cert_warn_days,
         )
         report = _run(
             run_check(parsed, options, on_outcome=progress.source, on_probe=progress.probe)
         )
-    _emit(report, json_out, brief, explain)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
+    raise typer.Exit(finish(report, out))
 
 
 @app.command(
@@ -257,6 +265,7 @@ def check(
 def discover(
     address: Annotated[str, typer.Argument(help="The e-mail address, e.g. alice@example.org.")],
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
@@ -268,6 +277,9 @@ def discover(
     send_address: SendAddressOpt = False,
     sources: SourcesOpt = None,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -278,6 +290,16 @@ def discover(
     service, every candidate with the sources that named it, and how each source ended.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=30,
+    )
     from mailprobe.address import parse_address
     from mailprobe.pipeline import run_discover
 
@@ -294,10 +316,9 @@ def discover(
         send_address=send_address,
         sources=sources,
     )
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     report = _run(run_discover(parsed, options, on_outcome=progress.source))
-    _emit(report, json_out, brief)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
+    raise typer.Exit(finish(report, out))
 
 
 @app.command(
@@ -333,6 +354,7 @@ def probe(
         ),
     ] = None,
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     timeout: TimeoutOpt = 10.0,
     nameserver: NameserverOpt = None,
     trust_ad: TrustAdOpt = False,
@@ -345,7 +367,11 @@ def probe(
     sender_check: SenderCheckOpt = False,
     weak_tls: WeakTlsOpt = False,
     transcript: TranscriptOpt = False,
+    cert_warn_days: CertWarnDaysOpt = 30,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     brief: BriefOpt = False,
     explain: ExplainOpt = False,
     quiet: QuietOpt = False,
@@ -357,6 +383,17 @@ def probe(
     mode the port implies is tried, and a mismatch is named.
     """
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        brief=brief,
+        policy=policy,
+        baseline=baseline,
+        cert_warn_days=cert_warn_days,
+        explain=explain,
+    )
     from mailprobe.pipeline import CheckOptions, infer_protocol, run_probe
 
     host, port = parse_host_port(server)
@@ -383,11 +420,11 @@ def probe(
         sender_check=sender_check,
         check_weak_tls=weak_tls,
         transcript=transcript,
+        cert_warn_days=cert_warn_days,
     )
-    progress = _progress(quiet, json_out)
+    progress = _progress(quiet, out.machine)
     report = _run(run_probe(host, port, chosen, security, options, on_probe=progress.probe))
-    _emit(report, json_out, brief, explain)
-    raise typer.Exit(int(exit_status_for(report, fail_on)))
+    raise typer.Exit(finish(report, out))
 
 
 def _version_callback(value: bool) -> None:
@@ -429,6 +466,20 @@ def _register_scan() -> None:
 _register_scan()
 
 
+def _register_ci() -> None:
+    from mailprobe.cli.diff import diff
+    from mailprobe.cli.policy import policy_app
+
+    app.add_typer(policy_app, name="policy", help="Validate CI policy files (see --policy).")
+    app.command(
+        "diff",
+        epilog="Example:\n\n  mailprobe diff yesterday.json today.json --fail-on warning",
+    )(diff)
+
+
+_register_ci()
+
+
 def _register_schema() -> None:
     from mailprobe.cli.schema import schema
 
@@ -455,7 +506,9 @@ def _register_export() -> None:
 
 _register_export()
 
-_COMMANDS = {"check", "discover", "probe", "scan", "db", "schema", "domain", "export"}
+_COMMANDS = {
+    "check", "discover", "probe", "scan", "db", "schema", "domain", "policy", "diff", "export",
+}  # fmt: skip
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -465,13 +518,36 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
+_last_error: list[str] = []
+
+
 def _fail(message: str, status: ExitStatus) -> int:
+    _last_error.append(message)
     typer.echo(f"mailprobe: {message}", err=True)
     return int(status)
 
 
+def _wants_nagios(args: list[str]) -> bool:
+    """True if the command line asks for `--format nagios` (also `-f nagios`)."""
+    for i, arg in enumerate(args):
+        if arg in ("--format", "-f") and i + 1 < len(args):
+            if args[i + 1].lower() == "nagios":
+                return True
+        elif arg.lower() in ("--format=nagios", "-fnagios"):
+            return True
+    return False
+
+
+#: Exit statuses that mean "the check itself could not run" (UNKNOWN for Nagios).
+_UNKNOWN_STATUSES = frozenset({ExitStatus.USAGE, ExitStatus.INTERNAL, ExitStatus.INTERRUPTED})
+
+
 def run(argv: list[str] | None = None) -> int:
-    """Run the command line with `argv` and return the exit status (the one error boundary)."""
+    """Run the command line with `argv` and return the exit status (the one error boundary).
+
+    With `--format nagios`, usage errors, internal errors and interrupts print
+    `MAILPROBE UNKNOWN - ...` on stdout and exit with 3, as the plugin guidelines ask.
+    """
     if sys.stdout is None:  # started with standard output closed (`mailprobe ... >&-`)
         return _fail("cannot write the result: standard output is closed", ExitStatus.OUTPUT)
     original = sys.stdout
@@ -491,6 +567,17 @@ def run(argv: list[str] | None = None) -> int:
 
 def _run_guarded(argv: list[str]) -> int:
     args = _with_default_command(argv)
+    _last_error.clear()
+    status = _dispatch(args)
+    # Only error paths record a message: a CRITICAL report also exits with 2.
+    if _last_error and status in _UNKNOWN_STATUSES and _wants_nagios(args):
+        from mailprobe.render.nagios import unknown
+
+        return int(unknown(_last_error[-1].removeprefix("error: "), sys.stdout))
+    return status
+
+
+def _dispatch(args: list[str]) -> int:
     try:
         result = app(args=args, prog_name="mailprobe", standalone_mode=False)
     except OutputError:
@@ -505,6 +592,7 @@ def _run_guarded(argv: list[str]) -> int:
         return _fail("interrupted", ExitStatus.INTERRUPTED)
     except TyperException as exc:
         # Usage errors of the command-line parser (unknown option, missing argument, ...).
+        _last_error.append(exc.format_message() if hasattr(exc, "format_message") else str(exc))
         show = getattr(exc, "show", None)
         if callable(show):
             show(file=sys.stderr)

@@ -1,16 +1,21 @@
 """`mailprobe db ...`: list, show, validate and export entries of the provider database.
 
-Only parsing and rendering live here; lookups, validation and export are
-`mailprobe.providers`. Results go to stdout, problems to stderr. Exit codes: 0 fine,
-1 the folder has problems (`validate`), 2 unknown id or unusable input.
+Also the maintainer tools: `import-autoconfig` (a config-v1.1 file or URL as a provider
+TOML draft) and `diff-ispdb` (our entries against a local ISPDB checkout).
+
+Only parsing and rendering live here; lookups, validation, export and the maintainer
+tools are `mailprobe.providers`. Results go to stdout, problems to stderr. Exit codes:
+0 fine, 1 the folder has problems or stale entries (`validate`) or differences
+(`diff-ispdb`), 2 unknown id or unusable input.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -23,6 +28,9 @@ from mailprobe.providers import (
     default_db,
     export_autoconfig,
 )
+
+if TYPE_CHECKING:
+    from mailprobe.providers.maintain import Period
 
 db_app = typer.Typer(
     name="db",
@@ -119,12 +127,19 @@ def _render_show(provider: Provider) -> str:
         lines.append(f"MX patterns:  {', '.join(provider.mx_patterns)}")
     if provider.website:
         lines.append(f"website:      {provider.website}")
-    lines.append(f"last checked: {provider.last_checked}")
-    lines.append(f"sources:      {', '.join(provider.sources)}")
-    if provider.servers:
+    lines.append(f"source:       {provider.source}")
+    checked = provider.checked.isoformat() if provider.checked else "never"
+    lines.append(f"checked:      {checked}")
+    lines.append(f"facts from:   {', '.join(provider.sources)}")
+    servers = _db().effective(provider).servers
+    if provider.successor:
+        heir = _db().get(provider.successor)
+        heir_name = f"{heir.name} ({heir.id})" if heir else provider.successor
+        lines.append(f"successor:    {heir_name}: its servers apply to these domains")
+    if servers:
         rows = [
             (s.protocol, s.host, s.port, s.security, s.username or "-", ", ".join(s.auth))
-            for s in provider.servers
+            for s in servers
         ]
         from tabulate import tabulate
 
@@ -163,14 +178,49 @@ def show(
         typer.echo(_render_show(provider))
 
 
+def _period(text: str | None) -> Period | None:
+    if text is None:
+        return None
+    from mailprobe.providers.maintain import parse_period  # maintainer tools load on demand
+
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        _stop(f"error: --stale: {exc}", _EXIT_USAGE)
+
+
+def _as_of(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _stop(f"error: --as-of: {text!r} is not a date (YYYY-MM-DD)", _EXIT_USAGE)
+
+
 @db_app.command("validate")
 def validate(
     path: Annotated[
         Path | None,
         typer.Argument(metavar="[PATH]", help="A provider folder (default: the bundled database)."),
     ] = None,
+    stale_after: Annotated[
+        str | None,
+        typer.Option(
+            "--stale",
+            metavar="PERIOD",
+            help="Also list entries not checked within PERIOD (e.g. 12m, 90d, 6w, 1y); "
+            "any such entry makes the exit status 1.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="Judge --stale as of this day (YYYY-MM-DD)."),
+    ] = None,
 ) -> None:
     """Check every provider file; list each problem on stderr and exit 1 if there are any."""
+    period = _period(stale_after)
+    today = _as_of(as_of)
     try:
         folder = path if path is not None else bundled_path()
     except ProviderDbError as exc:
@@ -186,6 +236,21 @@ def validate(
         f"{folder}: {len(providers)} providers, {domains} domains, "
         f"{patterns} MX patterns: all valid"
     )
+    if period is None:
+        return
+    from mailprobe.providers.maintain import stale
+
+    old = stale(providers, period, today)
+    cutoff = period.before(today)
+    for provider in old:
+        checked = provider.checked.isoformat() if provider.checked else "never"
+        typer.echo(f"stale: {provider.id}: checked {checked}, source {provider.source}")
+    if old:
+        _stop(
+            f"{len(old)} of {len(providers)} entries not checked since {cutoff} ({period})",
+            _EXIT_PROBLEMS,
+        )
+    typer.echo(f"every entry was checked since {cutoff} ({period})")
 
 
 @db_app.command("export")
@@ -203,6 +268,90 @@ def export(
     ] = None,
 ) -> None:
     """Write one provider as Thunderbird autoconfig XML (config-v1.1) on stdout."""
-    provider = _provider(provider_id)
+    provider = _db().effective(_provider(provider_id))
     domains = tuple(d.strip().lower().rstrip(".") for d in domain) if domain else None
     typer.echo(export_autoconfig(provider, domains), nl=False)
+
+
+_FETCH_TIMEOUT = 15.0
+
+
+def _fetch(url: str) -> bytes:
+    """GET `url` with the project's capped fetcher (size limit, redirect rules, timeout)."""
+    import asyncio
+
+    from mailprobe.models import NetOptions
+    from mailprobe.net.dns import DnsClient
+    from mailprobe.net.http import HttpFetcher
+
+    net = NetOptions(timeout=_FETCH_TIMEOUT)
+    fetcher = HttpFetcher(DnsClient(timeout=_FETCH_TIMEOUT), net)
+    result = asyncio.run(fetcher.get(url, timeout=_FETCH_TIMEOUT, allow_http=True))
+    if result.error is not None:
+        _stop(f"error: {url}: {result.error}", _EXIT_USAGE)
+    if not result.ok:
+        _stop(f"error: {url}: HTTP status {result.status_code}", _EXIT_USAGE)
+    return result.body
+
+
+@db_app.command("import-autoconfig")
+def import_autoconfig(
+    location: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE|URL", help="A config-v1.1 XML file, or an http(s) URL serving one."
+        ),
+    ],
+) -> None:
+    """Turn a Thunderbird autoconfig file (config-v1.1) into a provider TOML draft."""
+    from mailprobe.providers.maintain import draft_from_autoconfig
+
+    if location.lower().startswith(("http://", "https://")):
+        data = _fetch(location)
+    else:
+        path = Path(location)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(2 * 1024 * 1024)
+        except OSError as exc:
+            _stop(f"error: {location}: cannot be read ({exc.strerror or exc})", _EXIT_USAGE)
+    try:
+        text = draft_from_autoconfig(data, location, date.today())
+    except ValueError as exc:
+        _stop(f"error: {location}: {exc}", _EXIT_USAGE)
+    typer.echo(text, nl=False)
+
+
+@db_app.command("diff-ispdb")
+def diff_ispdb_command(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DIR", help="A thunderbird/autoconfig checkout (or its ispdb/ folder)."
+        ),
+    ],
+    all_differences: Annotated[
+        bool,
+        typer.Option("--all", help="Also list differences recorded as deliberate overrides."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare our entries with a local ISPDB checkout; exit 1 if anything differs."""
+    from mailprobe.providers.maintain import diff_ispdb, ispdb_files
+
+    if not folder.is_dir() or not ispdb_files(folder):
+        _stop(f"error: {folder}: no ISPDB files found", _EXIT_USAGE)
+    found = diff_ispdb(_db(), folder)
+    shown = [d for d in found if all_differences or d.override is None]
+    if as_json:
+        typer.echo(json.dumps([d.to_dict() for d in shown], indent=2, ensure_ascii=False))
+    else:
+        for difference in shown:
+            typer.echo(difference.line())
+        deliberate = sum(1 for d in found if d.override is not None)
+        typer.echo(
+            f"{len(found)} difference(s), {deliberate} of them deliberate (recorded overrides)",
+            err=True,
+        )
+    if shown:
+        raise typer.Exit(_EXIT_PROBLEMS)

@@ -23,12 +23,62 @@ from mailprobe.option_values import (
     parse_nameserver,
     parse_sources,
 )
+from mailprobe.render.formats import OutputFormat
 
 if TYPE_CHECKING:
     from mailprobe.probes import Credentials
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report (schema 1).")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the JSON report (schema 1); same as --format json.")
+]
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="Output: table (default), json, markdown, junit, nagios, openmetrics, github "
+        "(exit codes per format: see README).",
+    ),
+]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        metavar="FILE",
+        dir_okay=False,
+        help="TOML policy the report must meet; violations are policy.* findings.",
+    ),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        metavar="FILE",
+        dir_okay=False,
+        help="An earlier --json report of the same address: list what changed.",
+    ),
+]
+FailOnIdOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fail-on-id",
+        metavar="ID",
+        help="Fail (exit 1) on a finding or change with this id, whatever its severity "
+        "(repeatable; globs allowed, e.g. 'tls.cert.*').",
+    ),
+]
+CertWarnDaysOpt = Annotated[
+    int,
+    typer.Option(
+        "--cert-warn-days",
+        metavar="N",
+        min=0,
+        max=3650,
+        help="Warn when a certificate expires within N days.",
+    ),
+]
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="No network at all: bundled database only.")
 ]

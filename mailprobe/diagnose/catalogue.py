@@ -418,7 +418,8 @@ RULES: Mapping[FindingId, Rule] = MappingProxyType(
         ),
         FindingId.CERT_EXPIRING: Rule(
             _W,
-            "the server certificate expires within the warning period (30 days by default)",
+            "the server certificate expires within the warning period "
+            "(30 days by default, --cert-warn-days)",
             "The certificate of {host} port {port} ({service}, {mode}) expires on {date}, in "
             "{days} days.",
             "Nothing breaks yet. The server's operator should renew it before then, and check "

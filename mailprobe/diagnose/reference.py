@@ -50,6 +50,11 @@ def findings_markdown() -> str:
         "it works but something should be fixed; `info` is worth knowing. `--fail-on`",
         "chooses the severity that makes the exit status 1 ([exit codes](exit-codes.md)).",
         "",
+        "Two more families are not in this catalogue: a `--policy` violation is a finding",
+        "`policy.<table>.<key>` (e.g. `policy.tls.min_version`) with the policy's severity,",
+        "and `--baseline` adds `change.*` entries to `changes`; README (CI and monitoring)",
+        "lists both.",
+        "",
         f"{len(RULES)} findings in {len({fid.value.split('.')[0] for fid in FindingId})} groups.",
     ]
     groups: dict[str, list[FindingId]] = {}

@@ -51,6 +51,7 @@ class CheckOptions:
     transcript: bool = False
     #: Probe results shared by every address of a bulk scan (see probes/sharing.py).
     shared_probes: SharedProbes | None = field(default=None, compare=False, repr=False)
+    cert_warn_days: int = 30  # a certificate expiring within this many days: a warning
 
 
 #: Called when a probe starts (candidate) and ends (candidate, result); for progress output.

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from mailprobe.providers.model import (
     ServerEntry,
 )
 
-_FORMAT = 1
+_FORMAT = 2
 # Plain dict lookups: calling the enum classes costs more than the JSON parse itself.
 _PROTOCOLS = {m.value: m for m in Protocol}
 _SECURITY = {m.value: m for m in Security}
@@ -92,8 +93,10 @@ def _provider(data: dict[str, Any], folder: Path) -> Provider:
             if oauth
             else None
         ),
-        last_checked=data["last_checked"],
+        source=data["source"],
+        checked=date.fromisoformat(data["checked"]) if data["checked"] else None,
         sources=tuple(data["sources"]),
+        successor=data["successor"],
         overrides=tuple(
             Override(
                 ReferenceSource(o["source"]), OverrideKind(o["kind"]), o["subject"], o["reason"]

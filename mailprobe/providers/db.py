@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mailprobe.errors import ProviderDbError
 from mailprobe.providers.cache import fingerprint, read_cache, write_cache
 from mailprobe.providers.model import Provider
-from mailprobe.providers.validate import load_provider_file
+from mailprobe.providers.validate import load_provider_file, successor_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _MAX_REPORTED = 25
@@ -65,6 +65,7 @@ def cross_check(providers: Iterable[Provider]) -> list[str]:
                         f"{name}: {field}[{i}]: {value!r} is already claimed by {other_name}"
                     )
                 claimed.setdefault(value, provider)
+    problems.extend(successor_problems(ids))
     return problems
 
 
@@ -240,6 +241,15 @@ class ProviderDb:
             if "." not in rest:
                 return None
             rest = rest.split(".", 1)[1]
+
+    def effective(self, provider: Provider) -> Provider:
+        """`provider` with its successor's servers when it names one and lists none."""
+        if provider.servers or provider.successor is None:
+            return provider
+        heir = self.get(provider.successor)
+        if heir is None:
+            return provider
+        return replace(provider, servers=heir.servers, oauth2=provider.oauth2 or heir.oauth2)
 
     def get(self, provider_id: str) -> Provider | None:
         """The provider with this id, or None."""

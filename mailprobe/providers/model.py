@@ -7,6 +7,7 @@ turns the stored username and host patterns into the `ServerSetting`s discovery 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,10 @@ class Provider:
 
     `domains` holds exact domains and `*.`-wildcards (any subdomain, not the domain itself);
     `mx_patterns` are host suffixes of the provider's mail exchangers, matched on label
-    boundaries.
+    boundaries. `source` is the URL of the settings the entry was compared with (the
+    provider's own page where it publishes one) and `checked` the day of that comparison;
+    `sources` names where each fact came from. `successor` is the id of the provider that
+    now serves this entry's domains: with no servers of its own, the successor's apply.
     """
 
     id: str
@@ -166,8 +170,10 @@ class Provider:
     docs: tuple[str, ...] = ()
     website: str | None = None
     oauth2: OAuth2Endpoints | None = None
-    last_checked: str = ""
+    source: str = ""
+    checked: date | None = None
     sources: tuple[str, ...] = ()
+    successor: str | None = None
     overrides: tuple[Override, ...] = ()
     path: Path | None = field(default=None, compare=False, repr=False)
 
@@ -187,6 +193,10 @@ class Provider:
             domains=self.domains,
         )
 
+    def age_days(self, today: date) -> int | None:
+        """Days since `checked` on `today` (None when the entry has no check date)."""
+        return (today - self.checked).days if self.checked else None
+
     def settings_for(self, address: Address) -> tuple[ServerSetting, ...]:
         """Every server of this provider, resolved for `address`, in file order."""
         return tuple(server.resolve(address) for server in self.servers)
@@ -204,7 +214,9 @@ class Provider:
             "docs": list(self.docs),
             "website": self.website,
             "oauth2": self.oauth2.to_dict() if self.oauth2 else None,
-            "last_checked": self.last_checked,
+            "source": self.source,
+            "checked": self.checked.isoformat() if self.checked else None,
             "sources": list(self.sources),
+            "successor": self.successor,
             "overrides": [o.to_dict() for o in self.overrides],
         }

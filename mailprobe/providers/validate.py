@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -31,7 +32,6 @@ _ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 _HOST = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _IP_LIKE = re.compile(r"^[0-9a-f:.]+$")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _PLACEHOLDER = re.compile(r"%[A-Za-z]*%?")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _MAX_FILE = 256 * 1024
@@ -49,12 +49,16 @@ _TOP_KEYS = frozenset(
         "docs",
         "website",
         "oauth2",
-        "last_checked",
+        "source",
+        "checked",
         "sources",
+        "successor",
         "overrides",
     }
 )
-_REQUIRED = ("id", "name", "status", "domains", "last_checked", "sources")
+_REQUIRED = ("id", "name", "status", "domains", "source", "checked", "sources")
+#: No entry can have been checked before the database's format had a check date.
+_EARLIEST_CHECK = date(2020, 1, 1)
 _SERVER_KEYS = frozenset({"protocol", "host", "port", "security", "username", "auth"})
 _OAUTH2_KEYS = frozenset({"issuer", "scopes", "auth_url", "token_url"})
 _OVERRIDE_KEYS = frozenset({"source", "kind", "subject", "reason"})
@@ -219,6 +223,36 @@ def _unique(check: _Checker, items: tuple[str, ...], field: str) -> None:
         seen.add(item)
 
 
+def _checked(check: _Checker, value: Any) -> date:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise check.fail("checked", f"{value!r} is not a date (checked = 2026-12-01)") from None
+    if not isinstance(value, date) or hasattr(value, "hour"):
+        raise check.fail("checked", f"{value!r} is not a date (checked = 2026-12-01)")
+    if value < _EARLIEST_CHECK:
+        raise check.fail("checked", f"{value} is before {_EARLIEST_CHECK}")
+    return value
+
+
+def _successor(
+    check: _Checker, data: dict[str, Any], provider_id: str, servers: tuple[ServerEntry, ...]
+) -> str | None:
+    if "successor" not in data:
+        return None
+    successor = check.text(data["successor"], "successor", max_len=64)
+    if not _ID.match(successor):
+        raise check.fail("successor", f"{successor!r} is not a provider id")
+    if successor == provider_id:
+        raise check.fail("successor", "an entry cannot succeed itself")
+    if servers:
+        raise check.fail(
+            "successor", "an entry with a successor uses the successor's servers: list none"
+        )
+    return successor
+
+
 def provider_from_table(data: dict[str, Any], path: Path) -> Provider:
     """Validate one parsed provider table; `path` names the file in messages."""
     check = _Checker(path)
@@ -258,9 +292,8 @@ def provider_from_table(data: dict[str, Any], path: Path) -> Provider:
         raise check.fail("docs", "must be a list of URLs")
     docs = tuple(check.url(u, f"docs[{i}]") for i, u in enumerate(data.get("docs", [])))
     website = check.url(data["website"], "website") if "website" in data else None
-    last_checked = check.text(data["last_checked"], "last_checked", max_len=7)
-    if not _MONTH.match(last_checked):
-        raise check.fail("last_checked", f"{last_checked!r} is not a month as YYYY-MM")
+    source = check.url(data["source"], "source")
+    checked = _checked(check, data["checked"])
     sources = check.texts(data["sources"], "sources")
     if not sources:
         raise check.fail("sources", "must name at least one source")
@@ -278,13 +311,33 @@ def provider_from_table(data: dict[str, Any], path: Path) -> Provider:
         docs=docs,
         website=website,
         oauth2=_oauth2(check, data["oauth2"]) if "oauth2" in data else None,
-        last_checked=last_checked,
+        source=source,
+        checked=checked,
         sources=sources,
+        successor=_successor(check, data, provider_id, servers),
         overrides=tuple(
             _override(check, o, f"overrides[{i}]") for i, o in enumerate(raw_overrides)
         ),
         path=path,
     )
+
+
+def successor_problems(by_id: dict[str, Provider]) -> list[str]:
+    """Problems with `successor` links: an unknown id, or a successor that has one itself."""
+    problems: list[str] = []
+    for provider in by_id.values():
+        if provider.successor is None:
+            continue
+        name = provider.path.name if provider.path else provider.id
+        heir = by_id.get(provider.successor)
+        if heir is None:
+            problems.append(f"{name}: successor: no provider with id {provider.successor!r}")
+        elif heir.successor is not None:
+            problems.append(
+                f"{name}: successor: {heir.id!r} has a successor itself ({heir.successor!r}); "
+                "name the last one"
+            )
+    return problems
 
 
 def load_provider_file(path: Path) -> Provider:

@@ -27,6 +27,7 @@ from mailprobe.models import (
     Candidate,
     Cause,
     CertInfo,
+    Change,
     FailedAttempt,
     Finding,
     LoginResult,
@@ -192,6 +193,16 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                     "When the report was made: UTC, ISO 8601 with milliseconds and Z.",
                 ),
                 Field("duration_ms", "Wall time of the whole run in milliseconds."),
+                Field(
+                    "policy_rules",
+                    "The policy rule keys evaluated (--policy, e.g. tls.min_version); empty "
+                    "without a policy.",
+                ),
+                Field(
+                    "changes",
+                    "What changed since --baseline (an earlier report of the same address), "
+                    "most severe first; empty without a baseline.",
+                ),
             )
         ),
         ProviderInfo: Shape(
@@ -298,7 +309,10 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 ),
                 Field("origin", "The URL, DNS name or database entry that said so."),
                 Field("trusted", "Whether this source and channel are trusted."),
-            )
+            ),
+            omit={
+                "position": "a ranking input only; candidates are already listed best first",
+            },
         ),
         ProbeResult: Shape(
             (
@@ -475,6 +489,30 @@ SHAPES: Mapping[type, Shape] = MappingProxyType(
                 Field("port", "The port it is about, or null."),
                 Field("summary", "What was observed, in one sentence."),
                 Field("advice", "What to do about it."),
+                Field(
+                    "policy",
+                    "The policy key a policy.* finding enforces (e.g. tls.min_version), else null.",
+                ),
+            )
+        ),
+        Change: Shape(
+            (
+                Field(
+                    "id",
+                    "change.setting, change.service, change.finding.new, "
+                    "change.finding.resolved, change.cert or change.tls_version.",
+                ),
+                Field(
+                    "severity",
+                    "error (a new error, a service that stopped, a lower TLS version), "
+                    "warning or info (e.g. a renewed certificate).",
+                ),
+                Field("protocol", "The protocol it is about, or null."),
+                Field("host", "The host it is about, or null."),
+                Field("port", "The port it is about, or null."),
+                Field("before", "The earlier state in a few words, or null (absent)."),
+                Field("after", "The new state in a few words, or null (absent)."),
+                Field("summary", "What changed, in one sentence."),
             )
         ),
     }

@@ -222,6 +222,10 @@ def render(report: Report, *, verbose: bool = True) -> str:
         for finding in report.findings:
             out += _finding_lines(finding)
         out.append("")
+    if report.changes:
+        out.append("Changes since the baseline")
+        out += [f"  {_SEVERITY_MARK[c.severity]:<5} {c.summary}" for c in report.changes]
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -10,6 +10,7 @@ exception into an `error` outcome.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from mailprobe.models import (
@@ -86,8 +87,15 @@ class Source(Protocol):
 def candidates_from(
     settings: Iterable[ServerSetting], provenance: Provenance
 ) -> tuple[Candidate, ...]:
-    """Wrap settings that one source found through one channel as candidates."""
-    return tuple(Candidate(setting=s, sources=(provenance,)) for s in settings)
+    """Wrap settings that one source found through one channel as candidates.
+
+    Each provenance records the setting's place in `settings`, so ranking can keep the
+    source's own order among otherwise equal candidates.
+    """
+    return tuple(
+        Candidate(setting=s, sources=(replace(provenance, position=i),))
+        for i, s in enumerate(settings)
+    )
 
 
 def found(

@@ -31,7 +31,7 @@ from mailprobe.sources.autoconfig import (
     outcome_for,
     request_timeout,
 )
-from mailprobe.sources.base import SourceContext, empty, error, timeout
+from mailprobe.sources.base import SourceContext, candidates_from, empty, error, timeout
 from mailprobe.sources.ispdb import fetch_ispdb
 
 if TYPE_CHECKING:
@@ -70,8 +70,8 @@ def _provider_match(
             continue
         info = provider.info()
         claim = Provenance(SOURCE, f"MX {host} matches provider {info.id}", trusted)
-        settings = provider.settings_for(ctx.address)
-        candidates = tuple(Candidate(s, (claim,)) for s in settings)
+        settings = providers.effective(provider).settings_for(ctx.address)
+        candidates = candidates_from(settings, claim)
         return info, candidates, f"provider {info.id} (MX {host} matches its pattern)"
     return None, (), ""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailprobe.errors import ProviderDbError
-from mailprobe.models import Cause, Provenance, SourceId, SourceOutcome
+from mailprobe.models import Cause, Provenance, ServerSetting, SourceId, SourceOutcome
 from mailprobe.sources.base import SourceContext, candidates_from, empty, error, found, timeout
 
 if TYPE_CHECKING:
@@ -20,13 +20,26 @@ if TYPE_CHECKING:
 SOURCE = SourceId.PROVIDER_DB
 
 
+def _settings(ctx: SourceContext, provider: Provider) -> tuple[ServerSetting, ...]:
+    """The provider's servers; a legacy entry without servers uses its successor's."""
+    return ctx.providers.effective(provider).settings_for(ctx.address)
+
+
+def _served_by(ctx: SourceContext, provider: Provider) -> str:
+    if provider.successor is None or provider.servers:
+        return ""
+    heir = ctx.providers.get(provider.successor)
+    return f"; now served by {heir.name} ({heir.id})" if heir is not None else ""
+
+
 def _by_domain(ctx: SourceContext, provider: Provider) -> SourceOutcome:
     domain = ctx.address.domain
     provenance = Provenance(SOURCE, f"provider_db:{provider.id}", trusted=True)
     return found(
         SOURCE,
-        candidates_from(provider.settings_for(ctx.address), provenance),
-        f"{provider.name} ({provider.id}): {domain} is listed in the bundled database",
+        candidates_from(_settings(ctx, provider), provenance),
+        f"{provider.name} ({provider.id}): {domain} is listed in the bundled database"
+        + _served_by(ctx, provider),
         provider.info(),
     )
 
@@ -72,8 +85,9 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         provenance = Provenance(SOURCE, f"provider_db:{provider.id} via MX {host}", trusted)
         return found(
             SOURCE,
-            candidates_from(provider.settings_for(ctx.address), provenance),
-            f"{provider.name} ({provider.id}) recognised by MX host {host} ({channel})",
+            candidates_from(_settings(ctx, provider), provenance),
+            f"{provider.name} ({provider.id}) recognised by MX host {host} ({channel})"
+            + _served_by(ctx, provider),
             provider.info(),
         )
     return empty(
