@@ -8,7 +8,7 @@ import pytest
 
 from mailprobe.cli import run
 from mailprobe.exit_status import ExitStatus
-from test_explain_faults import assert_plain
+from test_explain_faults import assert_no_jargon, assert_plain
 from testbed.info import BedInfo
 
 WIDTH = 72
@@ -220,3 +220,26 @@ def test_ipv6_that_fails_is_a_note_on_a_working_service(
     assert code in (ExitStatus.OK, ExitStatus.FINDINGS)
     assert "Receiving mail (IMAP) works" in flat
     assert "Note: v6broken.mailprobe.test does not answer over the newer internet protocol" in flat
+
+
+def test_explain_with_markdown_is_a_ticket_steps_first_then_the_evidence(
+    capsys: pytest.CaptureFixture[str], bed_args: list[str]
+) -> None:
+    code = run(["check", "alice@mailprobe.test", "--explain", "--format", "markdown", *bed_args])
+    out = capsys.readouterr().out
+    assert code == ExitStatus.OK
+    steps = out.index("## alice@mailprobe.test (Mailprobe Test Mail): what to do")
+    table = out.index("| Service | Server | Port |")
+    evidence = out.index("### Findings")
+    assert steps < table < evidence
+    assert "1. Receiving mail (IMAP) works" in out
+    assert "   - Server: `imap.mailprobe.test`" in out
+    assert "`auth.before_tls`" in out  # the evidence keeps the finding ids
+    assert_no_jargon(out[:table])
+
+
+def test_explain_refuses_machine_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(["check", "bob@gmail.com", "--offline", "--explain", "--format", "junit"])
+    _out, err = capsys.readouterr()
+    assert code == ExitStatus.USAGE
+    assert "--explain works with table output and --format markdown" in err

@@ -721,12 +721,11 @@ def render_text(report: Report, width: int | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-
-
 def md_escape(text: str) -> str:
-    """Text safe to put in Markdown: special characters backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text safe to put in Markdown (the same escaping as `--format markdown`)."""
+    from mailprobe.render.markdown import escape
+
+    return escape(text)
 
 
 def render_markdown(report: Report, *, heading_level: int = 2) -> str:
@@ -735,11 +734,9 @@ def render_markdown(report: Report, *, heading_level: int = 2) -> str:
     for number, step in enumerate(explain_steps(report), start=1):
         out.append(f"{number}. {md_escape(step.text)}")
         for label, value in step.fields:
-            out.append(
-                f"   - {label}: `{value}`"
-                if label in ("Server", "Username") and "`" not in value
-                else f"   - {label}: {md_escape(value)}"
-            )
+            literal = label in ("Server", "Username") and " " not in value and "`" not in value
+            shown = f"`{value}`" if literal else md_escape(value)
+            out.append(f"   - {label}: {shown}")
     return "\n".join(out) + "\n"
 
 
