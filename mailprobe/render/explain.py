@@ -311,7 +311,7 @@ _SIGN_IN_WHY: Mapping[LoginStatus, str] = MappingProxyType(
 
 
 def _subject(protocols: list[Protocol]) -> str:
-    """ "Receiving mail (IMAP)", "Receiving and sending mail (IMAP, SMTP)", ..."""
+    """The services named for a person, e.g. "Receiving and sending mail (IMAP, SMTP)"."""
     receiving = any(p is not Protocol.SMTP for p in protocols)
     sending = Protocol.SMTP in protocols
     if len(protocols) == 1:
