@@ -1,93 +1,154 @@
 """mailprobe: find and verify the IMAP, POP3 and SMTP settings an e-mail address needs.
 
-The library is async at the core::
+::
 
-    import asyncio, mailprobe
-    report = asyncio.run(mailprobe.check("alice@example.org"))
-    print(report.recommended[mailprobe.Protocol.IMAP])
+    import mailprobe
+    report = mailprobe.check("alice@example.org", timeout=10)       # discover + verify
+    report = mailprobe.discover("alice@example.org", offline=True)  # contacts nothing
+    report = mailprobe.probe("imap.example.org:993", protocol="imap", security="tls")
+    report = await mailprobe.aio.check("alice@example.org")         # async twins
 
-`discover` only gathers candidates (no mail server is contacted), `check` discovers and
-verifies with live handshakes, `probe_setting` verifies one user-typed setting. Every result is a
-frozen dataclass from `mailprobe.models`; `report_to_json` gives the stable JSON report.
+Every function returns a frozen `Report`. Expected failures (a refused connection, a
+timeout) are data in it; invalid arguments raise `InvalidInputError` subclasses.
 
-For CI (imported on demand, to keep start-up light): `mailprobe.policy.apply_policy(report,
-mailprobe.policy.load_policy("policy.toml"))` adds `policy.*` findings, and
-`mailprobe.baseline.apply_baseline(report, mailprobe.baseline.load_baseline("old.json"))`
-lists the `changes` since an earlier report.
+The package root only re-exports: names load on first use, so `import mailprobe` stays
+cheap and loads no network library.
 """
 
-from mailprobe.address import parse_address
-from mailprobe.discovery import discover
-from mailprobe.errors import (
-    BaselineError,
-    InvalidAddressError,
-    InvalidInputError,
-    InvalidOptionError,
-    MailprobeError,
-    PolicyError,
-    ProviderDbError,
-)
-from mailprobe.exit_status import ExitStatus, exit_status_for
-from mailprobe.models import (
-    Address,
-    Candidate,
-    Cause,
-    CertInfo,
-    Change,
-    ConnectTo,
-    DiscoveryOptions,
-    DiscoveryResult,
-    Finding,
-    LoginResult,
-    LoginStatus,
-    Nameserver,
-    NetOptions,
-    ProbedCandidate,
-    ProbeResult,
-    ProbeStatus,
-    Protocol,
-    Provenance,
-    ProviderInfo,
-    ProviderStatus,
-    Recommendation,
-    Report,
-    Security,
-    ServerSetting,
-    Severity,
-    SourceId,
-    SourceOutcome,
-    SourceStatus,
-    Timings,
-    TlsInfo,
-)
-from mailprobe.pipeline import CheckOptions
-from mailprobe.pipeline import run_check as check
-from mailprobe.pipeline import run_discover as discover_report
-from mailprobe.pipeline import run_probe as probe_setting
-from mailprobe.render.json import report_to_json
-from mailprobe.version import __version__
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailprobe import aio as aio
+    from mailprobe.api import check, discover, probe
+    from mailprobe.errors import (
+        BaselineError,
+        InvalidAddressError,
+        InvalidArgumentError,
+        InvalidInputError,
+        InvalidOptionError,
+        MailprobeError,
+        PolicyError,
+        ProviderDbError,
+    )
+    from mailprobe.exit_status import ExitStatus, exit_status_for
+    from mailprobe.models import (
+        Candidate,
+        Cause,
+        CertInfo,
+        Change,
+        Finding,
+        LoginResult,
+        LoginStatus,
+        ProbedCandidate,
+        ProbeResult,
+        ProbeStatus,
+        Protocol,
+        Provenance,
+        ProviderInfo,
+        ProviderStatus,
+        Recommendation,
+        Report,
+        Security,
+        ServerSetting,
+        Severity,
+        SourceId,
+        SourceOutcome,
+        SourceStatus,
+        Timings,
+        TlsInfo,
+    )
+    from mailprobe.probes.login import Credentials
+    from mailprobe.render.json import report_to_json
+    from mailprobe.version import __version__
+
+_HOMES = {
+    "check": "mailprobe.api",
+    "discover": "mailprobe.api",
+    "probe": "mailprobe.api",
+    "Credentials": "mailprobe.probes.login",
+    "report_to_json": "mailprobe.render.json",
+    "ExitStatus": "mailprobe.exit_status",
+    "exit_status_for": "mailprobe.exit_status",
+    "__version__": "mailprobe.version",
+    **dict.fromkeys(
+        (
+            "BaselineError",
+            "InvalidAddressError",
+            "InvalidArgumentError",
+            "InvalidInputError",
+            "InvalidOptionError",
+            "MailprobeError",
+            "PolicyError",
+            "ProviderDbError",
+        ),
+        "mailprobe.errors",
+    ),
+    **dict.fromkeys(
+        (
+            "Candidate",
+            "Cause",
+            "CertInfo",
+            "Change",
+            "Finding",
+            "LoginResult",
+            "LoginStatus",
+            "ProbeResult",
+            "ProbeStatus",
+            "ProbedCandidate",
+            "Protocol",
+            "Provenance",
+            "ProviderInfo",
+            "ProviderStatus",
+            "Recommendation",
+            "Report",
+            "Security",
+            "ServerSetting",
+            "Severity",
+            "SourceId",
+            "SourceOutcome",
+            "SourceStatus",
+            "Timings",
+            "TlsInfo",
+        ),
+        "mailprobe.models",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "aio":
+        return importlib.import_module("mailprobe.aio")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*_HOMES, "aio"])
+
 
 __all__ = [
-    "Address",
     "BaselineError",
     "Candidate",
     "Cause",
     "CertInfo",
     "Change",
-    "CheckOptions",
-    "ConnectTo",
-    "DiscoveryOptions",
-    "DiscoveryResult",
+    "Credentials",
     "ExitStatus",
     "Finding",
     "InvalidAddressError",
+    "InvalidArgumentError",
     "InvalidInputError",
     "InvalidOptionError",
     "LoginResult",
     "LoginStatus",
     "MailprobeError",
-    "Nameserver",
-    "NetOptions",
     "PolicyError",
     "ProbeResult",
     "ProbeStatus",
@@ -110,9 +171,7 @@ __all__ = [
     "__version__",
     "check",
     "discover",
-    "discover_report",
     "exit_status_for",
-    "parse_address",
-    "probe_setting",
+    "probe",
     "report_to_json",
 ]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import idna
-
 from mailprobe.errors import InvalidAddressError
 from mailprobe.models import Address
 
@@ -54,15 +52,13 @@ def normalise_domain(text: str, *, allow_single_label: bool = False) -> tuple[st
             raise InvalidAddressError(_label_too_long(label))
     if raw.isascii() and len(raw) > _MAX_DOMAIN:
         raise InvalidAddressError(f"the domain is longer than {_MAX_DOMAIN} characters")
-    try:
-        ascii_domain = idna.encode(raw, uts46=True).decode("ascii").lower()
-    except (idna.IDNAError, UnicodeError) as exc:
-        if "too long" in str(exc).lower():
-            raise InvalidAddressError(
-                f"the domain {raw!r} is too long once converted to ASCII (xn--) form: "
-                f"at most {_MAX_LABEL} characters per label and {_MAX_DOMAIN} in total"
-            ) from None
-        raise InvalidAddressError(f"the domain {raw!r} is not a valid host name ({exc})") from None
+    lowered = raw.lower()
+    if _plain_ascii(lowered):
+        # Letters, digits and hyphens only, no xn-- labels: UTS 46 would only lower-case
+        # it, so the IDNA codec (and its large tables) is not needed.
+        ascii_domain, unicode_domain = lowered, lowered
+    else:
+        ascii_domain, unicode_domain = _idna_forms(raw)
     labels = ascii_domain.split(".")
     for label in labels:
         if not label:
@@ -80,6 +76,27 @@ def normalise_domain(text: str, *, allow_single_label: bool = False) -> tuple[st
             f"the domain {raw!r} looks like an IP address or has a numeric top-level label; "
             "use the mail domain name"
         )
+    return ascii_domain, unicode_domain
+
+
+def _plain_ascii(domain: str) -> bool:
+    """True for a lower-case ASCII LDH name whose labels have no `--` at positions 3-4."""
+    return all(_LABEL.match(label) and label[2:4] != "--" for label in domain.split("."))
+
+
+def _idna_forms(raw: str) -> tuple[str, str]:
+    """(A-label, Unicode) forms of a domain through the IDNA codec (UTS 46 mapping)."""
+    import idna
+
+    try:
+        ascii_domain = idna.encode(raw, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError) as exc:
+        if "too long" in str(exc).lower():
+            raise InvalidAddressError(
+                f"the domain {raw!r} is too long once converted to ASCII (xn--) form: "
+                f"at most {_MAX_LABEL} characters per label and {_MAX_DOMAIN} in total"
+            ) from None
+        raise InvalidAddressError(f"the domain {raw!r} is not a valid host name ({exc})") from None
     try:
         unicode_domain = idna.decode(ascii_domain)
     except (idna.IDNAError, UnicodeError):

@@ -50,7 +50,12 @@ def check_report_doc(doc: object, name: str) -> Doc:
             f"{name}: report schema_version {version} cannot be compared; this mailprobe "
             f"reads schema_version {', '.join(map(str, sorted(SUPPORTED_SCHEMAS)))} ({advice})"
         )
-    for key, kind in (("recommended", dict), ("candidates", list), ("findings", list)):
+    shape: tuple[tuple[str, type], ...] = (
+        (("mx", list), ("findings", list))
+        if doc.get("kind") == "domain"
+        else (("recommended", dict), ("candidates", list), ("findings", list))
+    )
+    for key, kind in shape:
         if not isinstance(doc.get(key), kind):
             raise BaselineError(f"{name}: not a mailprobe JSON report ({key!r} missing)")
     return doc
@@ -118,7 +123,7 @@ def _protocol(value: object) -> Protocol | None:
 _TLS_ORDER = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
 
-def _tls_rank(version: str) -> int:
+def tls_rank(version: str) -> int:
     """Position of a negotiated version, oldest first (unknown, newer names sort last)."""
     name = "TLSv1" if version == "TLSv1.0" else version
     return _TLS_ORDER.index(name) if name in _TLS_ORDER else len(_TLS_ORDER)
@@ -130,7 +135,8 @@ def _where(key: _EndpointKey) -> str:
     return f"{host} port {port} ({label}, {security.upper()})"
 
 
-def _cert_text(cert: Mapping[str, Any]) -> str:
+def cert_text(cert: Mapping[str, Any]) -> str:
+    """`valid until ..., issuer ...`: a certificate in a change's before/after."""
     return f"valid until {cert.get('not_after')}, issuer {cert.get('issuer')}"
 
 
@@ -188,7 +194,8 @@ def _settings(old: Doc, new: Doc) -> Iterator[Change]:
             )
 
 
-def _findings(old: Doc, new: Doc) -> Iterator[Change]:
+def finding_changes(old: Doc, new: Doc) -> Iterator[Change]:
+    """`change.finding.new` and `change.finding.resolved` between two report documents."""
     before = {_finding_key(f): f for f in old.get("findings") or ()}
     after = {_finding_key(f): f for f in new.get("findings") or ()}
     for key, f in after.items():
@@ -224,48 +231,69 @@ def _tls_changes(old: Doc, new: Doc) -> Iterator[Change]:
         was = before_probes.get(key)
         if was is None:
             continue
-        tls_before, tls_after = was.get("tls") or {}, probe.get("tls") or {}
-        v_before, v_after = tls_before.get("version"), tls_after.get("version")
-        protocol, host, port = _protocol(key[0]), key[1], key[2]
-        if v_before and v_after and v_before != v_after:
-            lowered = _tls_rank(v_after) < _tls_rank(v_before)
-            yield Change(
-                "change.tls_version",
-                Severity.ERROR if lowered else Severity.INFO,
-                f"{_where(key)} now negotiates {v_after} (was {v_before}).",
-                protocol=protocol,
-                host=host,
-                port=port,
-                before=v_before,
-                after=v_after,
-            )
-        cert_before, cert_after = tls_before.get("cert"), tls_after.get("cert")
-        if not cert_before or not cert_after:
-            continue
-        fields = ("not_after", "issuer", "subject")
-        if all(cert_before.get(k) == cert_after.get(k) for k in fields):
-            continue
-        renewed = str(cert_after.get("not_after")) >= str(cert_before.get("not_after")) and bool(
-            tls_after.get("verified")
+        tls_after = probe.get("tls") or {}
+        yield from tls_session_changes(
+            _where(key),
+            was.get("tls") or {},
+            tls_after,
+            trusted=bool(tls_after.get("verified")),
+            protocol=_protocol(key[0]),
+            host=key[1],
+            port=key[2],
         )
+
+
+def tls_session_changes(
+    where: str,
+    tls_before: Mapping[str, Any],
+    tls_after: Mapping[str, Any],
+    *,
+    trusted: bool,
+    protocol: Protocol | None,
+    host: str,
+    port: int,
+    untrusted: str = "it is not a verified renewal",
+) -> Iterator[Change]:
+    """`change.tls_version` and `change.cert` between two `tls` objects of one endpoint
+    (`where` names it in the summary). A later certificate that is `trusted` is a renewal
+    (info); any other replacement is a warning, its summary ending with `untrusted`."""
+    v_before, v_after = tls_before.get("version"), tls_after.get("version")
+    if v_before and v_after and v_before != v_after:
+        lowered = tls_rank(v_after) < tls_rank(v_before)
         yield Change(
-            "change.cert",
-            Severity.INFO if renewed else Severity.WARNING,
-            f"{_where(key)} presents another certificate: {_cert_text(cert_after)} "
-            f"(was {_cert_text(cert_before)})"
-            + ("." if renewed else "; it is not a verified renewal."),
+            "change.tls_version",
+            Severity.ERROR if lowered else Severity.INFO,
+            f"{where} now negotiates {v_after} (was {v_before}).",
             protocol=protocol,
             host=host,
             port=port,
-            before=_cert_text(cert_before),
-            after=_cert_text(cert_after),
+            before=v_before,
+            after=v_after,
         )
+    cert_before, cert_after = tls_before.get("cert"), tls_after.get("cert")
+    if not cert_before or not cert_after:
+        return
+    if all(cert_before.get(k) == cert_after.get(k) for k in ("not_after", "issuer", "subject")):
+        return
+    renewed = str(cert_after.get("not_after")) >= str(cert_before.get("not_after")) and trusted
+    yield Change(
+        "change.cert",
+        Severity.INFO if renewed else Severity.WARNING,
+        f"{where} presents another certificate: {cert_text(cert_after)} "
+        f"(was {cert_text(cert_before)})" + ("." if renewed else f"; {untrusted}."),
+        protocol=protocol,
+        host=host,
+        port=port,
+        before=cert_text(cert_before),
+        after=cert_text(cert_after),
+    )
 
 
 _ORDER = {p: i for i, p in enumerate(Protocol)}
 
 
-def _sort_key(c: Change) -> tuple[int, int, str, int, str, str]:
+def change_order(c: Change) -> tuple[int, int, str, int, str, str]:
+    """Sort key of changes: most severe first, then by protocol, host, port, id."""
     return (
         -c.severity.rank,
         -1 if c.protocol is None else _ORDER[c.protocol],
@@ -277,7 +305,8 @@ def _sort_key(c: Change) -> tuple[int, int, str, int, str, str]:
 
 
 def compare_reports(old: Doc, new: Doc) -> tuple[Change, ...]:
-    """The changes from report document `old` to `new` (same address), in a fixed order.
+    """The changes from report document `old` to `new` (same address or, for
+    `mailprobe domain` reports, same domain), in a fixed order.
 
     Raises BaselineError if either is not a comparable report or they are for different
     addresses.
@@ -286,10 +315,20 @@ def compare_reports(old: Doc, new: Doc) -> tuple[Change, ...]:
     check_report_doc(new, "report")
     who_old = old.get("address") or old.get("domain")
     who_new = new.get("address") or new.get("domain")
+    if (old.get("kind") == "domain") != (new.get("kind") == "domain"):
+        kinds = {True: "a domain report", False: "a check report"}
+        raise BaselineError(
+            f"cannot compare {kinds[old.get('kind') == 'domain']} of {who_old} with "
+            f"{kinds[new.get('kind') == 'domain']} of {who_new}"
+        )
     if str(who_old).lower() != str(who_new).lower():
         raise BaselineError(f"the baseline is a report for {who_old}, not for {who_new}")
-    changes = [*_settings(old, new), *_findings(old, new), *_tls_changes(old, new)]
-    return tuple(sorted(changes, key=_sort_key))
+    if new.get("kind") == "domain":
+        from mailprobe.inbound.baseline import compare_domain_docs
+
+        return tuple(sorted(compare_domain_docs(old, new), key=change_order))
+    changes = [*_settings(old, new), *finding_changes(old, new), *_tls_changes(old, new)]
+    return tuple(sorted(changes, key=change_order))
 
 
 def apply_baseline(report: Report, baseline: Doc) -> Report:
@@ -302,7 +341,12 @@ def apply_baseline(report: Report, baseline: Doc) -> Report:
 __all__ = [
     "SUPPORTED_SCHEMAS",
     "apply_baseline",
+    "cert_text",
+    "change_order",
     "check_report_doc",
     "compare_reports",
+    "finding_changes",
     "load_baseline",
+    "tls_rank",
+    "tls_session_changes",
 ]

@@ -7,7 +7,6 @@ and ranked by a total order, so the output never depends on which task finished 
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import time
@@ -31,7 +30,6 @@ from mailprobe.models import (
     SourceOutcome,
     SourceStatus,
 )
-from mailprobe.net.failures import classify
 from mailprobe.sources.base import Source, SourceContext, skipped, timeout
 
 if TYPE_CHECKING:
@@ -79,6 +77,8 @@ def _elapsed_ms(start: float) -> float:
 async def _run_one(
     source: SourceId, impl: Source | None, ctx: SourceContext, on_outcome: SourceObserver | None
 ) -> SourceOutcome:
+    import asyncio
+
     start = time.perf_counter()
     try:
         # Importing inside the task lets sources already waiting on the network overlap
@@ -88,6 +88,8 @@ async def _run_one(
         raise
     except Exception as exc:
         # A source must return failures as data; reaching here is a bug in that source.
+        from mailprobe.net.failures import classify
+
         log.debug("source %s raised", source, exc_info=True)
         failure = classify(exc)
         outcome = SourceOutcome(
@@ -153,6 +155,8 @@ async def run_sources(
     reported as timeouts with the time they had. `implementations` replaces source modules
     (for tests or custom sources); the rest are imported on demand.
     """
+    import asyncio  # here, not at the top: offline lookups never start an event loop
+
     impls = implementations or {}
     started = time.perf_counter()
     outcomes: dict[SourceId, SourceOutcome] = {}
@@ -309,4 +313,47 @@ async def discover(
         candidates=drop_redundant_guesses(merge_candidates(outcomes), outcomes),
         sources=outcomes,
         provider=first_provider(outcomes),
+    )
+
+
+def discover_offline(
+    address: str | Address,
+    options: DiscoveryOptions | None = None,
+    *,
+    providers: ProviderDb | None = None,
+    on_outcome: SourceObserver | None = None,
+) -> DiscoveryResult:
+    """Discovery with `options.offline` set, without an event loop: nothing is contacted.
+
+    Only the bundled provider database is read; every other source is `skipped`. The
+    result is the one `discover` gives offline, in the same source order.
+    """
+    from mailprobe.sources import provider_db
+
+    opts = replace(options or DiscoveryOptions(), offline=True)
+    parsed = address if isinstance(address, Address) else parse_address(address)
+    if providers is None:
+        from mailprobe.providers import default_db
+
+        providers = default_db()
+    ctx = SourceContext(parsed, opts, providers)
+    outcomes: dict[SourceId, SourceOutcome] = {}
+    for source in _START_ORDER:
+        reason = _skip_reason(source, opts)
+        if reason is not None:
+            outcomes[source] = skipped(source, reason)
+            continue
+        start = time.perf_counter()
+        outcome = provider_db.lookup(ctx)
+        if outcome is None:  # cannot happen offline; say so rather than guess
+            raise AssertionError("provider_db wanted the network in an offline lookup")
+        outcomes[source] = replace(outcome, elapsed_ms=_elapsed_ms(start))
+        if on_outcome is not None:
+            on_outcome(outcomes[source])
+    ordered = tuple(outcomes[s] for s in SOURCE_ORDER)
+    return DiscoveryResult(
+        address=parsed,
+        candidates=drop_redundant_guesses(merge_candidates(ordered), ordered),
+        sources=ordered,
+        provider=first_provider(ordered),
     )

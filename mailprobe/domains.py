@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import idna
-
 if TYPE_CHECKING:
     import dns.rdata
 
@@ -29,6 +27,8 @@ def _psl() -> Any:
 def _to_unicode(name: str) -> str:
     if "xn--" not in name:
         return name
+    import idna  # only for IDN names: its tables take milliseconds to load
+
     try:
         return idna.decode(name)
     except (idna.IDNAError, UnicodeError):
@@ -38,6 +38,8 @@ def _to_unicode(name: str) -> str:
 def _to_ascii(name: str) -> str:
     if name.isascii():
         return name
+    import idna
+
     try:
         return idna.encode(name, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):

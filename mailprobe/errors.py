@@ -8,6 +8,7 @@ the caller must fix; a programming error surfaces as an ordinary Python exceptio
     ├── InvalidInputError          the caller gave something unusable (exit code 2)
     │   ├── InvalidAddressError    not a usable user@domain address
     │   ├── InvalidOptionError     an option value that cannot be parsed or makes no sense
+    │   │   └── InvalidArgumentError   a library keyword argument, named in `.argument`
     │   ├── ProviderDbError        a provider database file that fails validation
     │   ├── PolicyError            a policy file that fails validation (file, key, line)
     │   └── BaselineError          a baseline report that cannot be compared
@@ -37,6 +38,17 @@ class InvalidOptionError(InvalidInputError):
 
 class ProviderDbError(InvalidInputError):
     """A provider database file fails validation; the message names the file and field."""
+
+
+class InvalidArgumentError(InvalidOptionError):
+    """A keyword argument of `mailprobe.check`/`discover`/`probe` is unusable.
+
+    `argument` is the keyword's name (e.g. ``"protocol"``); the message starts with it.
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
 
 
 class PolicyError(InvalidInputError):

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol
 
-from mailprobe.models import ProbeStatus, Report, Severity
+from mailprobe.models import Change, Finding, ProbeStatus, Report, Severity
 
-#: Probe statuses meaning "could not be tested from here", as opposed to a real answer.
+#: Probe statuses meaning "could not be tested from here", as opposed to a real answer
+#: (`skipped`: the deadline left no time to start the probe).
 BLOCKED_STATUSES = frozenset(
-    {ProbeStatus.REFUSED, ProbeStatus.TIMEOUT, ProbeStatus.DNS_ERROR, ProbeStatus.RATE_LIMITED}
+    {
+        ProbeStatus.REFUSED,
+        ProbeStatus.TIMEOUT,
+        ProbeStatus.DNS_ERROR,
+        ProbeStatus.RATE_LIMITED,
+        ProbeStatus.SKIPPED,
+    }
 )
 
 
@@ -46,7 +54,19 @@ class FailRule:
         return any(fnmatchcase(item_id, pattern) for pattern in self.ids)
 
 
-def failing(report: Report, rule: FailRule) -> list[tuple[str, Severity]]:
+class Assessed(Protocol):
+    """Any report with findings and changes (check, discover, probe and domain reports)."""
+
+    @property
+    def findings(self) -> Sequence[Finding]:
+        """What the run found."""
+
+    @property
+    def changes(self) -> Sequence[Change]:
+        """What changed since a baseline."""
+
+
+def failing(report: Assessed, rule: FailRule) -> list[tuple[str, Severity]]:
     """The (id, severity) of every finding and change that fails the run under `rule`."""
     items = [(f.id, f.severity) for f in report.findings]
     items += [(c.id, c.severity) for c in report.changes]
@@ -63,8 +83,8 @@ def exit_status_for(
     report: Report, fail_on: Severity = Severity.ERROR, fail_on_ids: Sequence[str] = ()
 ) -> ExitStatus:
     """3 when no settings were found, 4 when every probe was blocked (refused, timed out,
-    DNS failure, rate-limited), 1 when a finding or change (since a baseline) is at or
-    above `fail_on` or its id matches a `fail_on_ids` glob, else 0."""
+    DNS failure, rate-limited, skipped for lack of time), 1 when a finding or change (since
+    a baseline) is at or above `fail_on` or its id matches a `fail_on_ids` glob, else 0."""
     if not report.candidates:
         return ExitStatus.NOT_FOUND
     if untestable(report):

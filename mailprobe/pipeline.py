@@ -1,7 +1,9 @@
 """The three jobs behind the commands: discover, check (discover + verify), probe one endpoint.
 
-Each returns a `Report`. In `check`, probes (see probes/scheduler.py) start as soon as a source
-names an endpoint, so discovery and verification overlap under one deadline.
+Each returns a `Report`. In `check`, probes (see `probes/scheduler.py`) start as soon as a
+source names an endpoint, so discovery and verification overlap under one deadline.
+Offline, nothing is contacted: `check` then reports what `discover` reports, and
+`discover_offline` gives that report without an event loop.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mailprobe.address import parse_address
-from mailprobe.discovery import discover, rank_candidates
+from mailprobe.discovery import discover, discover_offline, rank_candidates
 from mailprobe.models import (
     STANDARD_PORTS,
     Address,
@@ -20,6 +22,7 @@ from mailprobe.models import (
     DiscoveryOptions,
     DiscoveryResult,
     Finding,
+    NetOptions,
     ProbedCandidate,
     ProbeResult,
     ProbeStatus,
@@ -33,14 +36,19 @@ from mailprobe.models import (
     SourceOutcome,
     default_security,
 )
-from mailprobe.probes.scheduler import CheckOptions, ProbeObserver, Prober, probe_candidates
+from mailprobe.probes.options import CheckOptions
 
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
+    from mailprobe.probes.scheduler import ProbeObserver
     from mailprobe.providers import ProviderDb
 
 #: Share of the deadline discovery may use in `check`, so probes keep time of their own.
 DISCOVERY_SHARE = 0.5
+
+#: Seconds past `timeout` a run may take to stop what still runs, diagnose and build the
+#: report. Nothing starts after the deadline, so wall time stays within timeout + this.
+DEADLINE_MARGIN = 0.3
 
 
 def _report(
@@ -109,6 +117,26 @@ def recommend(
     return Recommendation(options[0].candidate, verified=False, probe=options[0].probe)
 
 
+def _discovery_report(result: DiscoveryResult, started: float) -> Report:
+    from mailprobe.diagnose import diagnose_discovery
+
+    probed = [ProbedCandidate(c, None) for c in result.candidates]
+    return _report(result, probed, diagnose_discovery(result), was_probed=False, started=started)
+
+
+def run_discover_offline(
+    address: str | Address,
+    options: DiscoveryOptions | None = None,
+    *,
+    providers: ProviderDb | None = None,
+    on_outcome: Callable[[SourceOutcome], None] | None = None,
+) -> Report:
+    """The offline discover report, computed without an event loop: nothing is contacted."""
+    started = time.monotonic()
+    result = discover_offline(address, options, providers=providers, on_outcome=on_outcome)
+    return _discovery_report(result, started)
+
+
 async def run_discover(
     address: str | Address,
     options: DiscoveryOptions | None = None,
@@ -118,12 +146,24 @@ async def run_discover(
     on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> Report:
     """Discover only: no connection to any mail server. Probe fields stay None."""
-    from mailprobe.diagnose import diagnose_discovery
-
+    if options is not None and options.offline:
+        return run_discover_offline(address, options, providers=providers, on_outcome=on_outcome)
     started = time.monotonic()
-    result = await discover(address, options, providers=providers, dns=dns, on_outcome=on_outcome)
-    probed = [ProbedCandidate(c, None) for c in result.candidates]
-    return _report(result, probed, diagnose_discovery(result), was_probed=False, started=started)
+    net = (options or DiscoveryOptions()).net
+    result = await discover(
+        address,
+        options,
+        providers=providers,
+        dns=dns or _dns_client(net),
+        on_outcome=on_outcome,
+    )
+    return _discovery_report(result, started)
+
+
+def _dns_client(net: NetOptions) -> DnsClient:
+    from mailprobe.net.dns import client_for
+
+    return client_for(net)
 
 
 def _keep(pc: ProbedCandidate) -> bool:
@@ -145,18 +185,21 @@ async def run_check(
     """Discover the settings for `address`, probe every distinct endpoint, and diagnose.
 
     One deadline (`--timeout`) covers the whole run: discovery may use half of it, the
-    probes the rest.
+    probes the rest; a probe that cannot finish in the time left is `skipped`. With
+    `offline` set nothing is contacted and the report is the offline discover report.
     """
     from mailprobe.diagnose import diagnose_discovery, diagnose_probe, diagnose_service
-    from mailprobe.net.dns import DnsClient
+    from mailprobe.probes.scheduler import Prober
 
     opts = options or CheckOptions()
+    if opts.discovery.offline:
+        return run_discover_offline(
+            address, opts.discovery, providers=providers, on_outcome=on_outcome
+        )
     net = opts.discovery.net
     start = time.monotonic()
     deadline = start + net.timeout
-    resolver = dns or DnsClient(
-        net.nameservers, timeout=min(net.timeout, 5.0), trust_ad=net.trust_ad
-    )
+    resolver = dns or _dns_client(net)
     parsed = address if isinstance(address, Address) else parse_address(address)
     prober = Prober(opts, resolver, deadline, on_probe, default_username=parsed.text)
 
@@ -238,10 +281,13 @@ async def run_probe(
     """Verify a setting the user typed in; detect a missing port or mode."""
     from mailprobe.address import normalise_domain
     from mailprobe.diagnose import diagnose_probe, diagnose_service
-    from mailprobe.net.dns import DnsClient
+    from mailprobe.errors import InvalidOptionError
     from mailprobe.net.ipaddr import is_ip_literal
+    from mailprobe.probes.scheduler import probe_candidates
 
     opts = options or CheckOptions()
+    if opts.discovery.offline:
+        raise InvalidOptionError("probe needs the network: it cannot run offline")
     net = opts.discovery.net
     name = (
         host.strip("[]")
@@ -250,9 +296,7 @@ async def run_probe(
     )
     started = time.monotonic()
     deadline = started + net.timeout
-    resolver = dns or DnsClient(
-        net.nameservers, timeout=min(net.timeout, 5.0), trust_ad=net.trust_ad
-    )
+    resolver = dns or _dns_client(net)
     candidates = user_candidates(name, port, protocol, security)
     probed = await probe_candidates(candidates, opts, resolver, deadline, on_probe)
     findings: list[Finding] = []
@@ -271,11 +315,13 @@ async def run_probe(
 
 
 __all__ = [
+    "DEADLINE_MARGIN",
     "CheckOptions",
     "infer_protocol",
     "recommend",
     "run_check",
     "run_discover",
+    "run_discover_offline",
     "run_probe",
     "user_candidates",
 ]

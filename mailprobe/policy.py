@@ -34,7 +34,8 @@ def _version(wire: str) -> str:
     return _WIRE_VERSIONS.get(wire, wire.removeprefix("TLSv"))
 
 
-def _below(wire: str, minimum: str) -> bool:
+def below(wire: str, minimum: str) -> bool:
+    """True if negotiated version `wire` (e.g. `TLSv1.1`) is below policy version `minimum`."""
     have = _version(wire)
     if have in TLS_VERSIONS:
         return TLS_VERSIONS.index(have) < TLS_VERSIONS.index(minimum)
@@ -47,6 +48,29 @@ def _where(s: ServerSetting) -> str:
 
 def _setting_text(s: ServerSetting) -> str:
     return f"{s.host}:{s.port} {s.security}"
+
+
+def violation(
+    policy: Policy,
+    key: str,
+    summary: str,
+    advice: str,
+    *,
+    protocol: Protocol | None = None,
+    host: str | None = None,
+    port: int | None = None,
+) -> Finding:
+    """The `policy.<key>` finding for a violation of rule `key`."""
+    return Finding(
+        id=f"policy.{key}",
+        severity=policy.severity_for(key),
+        summary=f"Policy {key}: {summary}",
+        advice=advice,
+        protocol=protocol,
+        host=host,
+        port=port,
+        policy=key,
+    )
 
 
 class _Rules:
@@ -64,15 +88,14 @@ class _Rules:
         protocol: Protocol | None = None,
         setting: ServerSetting | None = None,
     ) -> Finding:
-        return Finding(
-            id=f"policy.{key}",
-            severity=self.policy.severity_for(key),
-            summary=f"Policy {key}: {summary}",
-            advice=advice,
+        return violation(
+            self.policy,
+            key,
+            summary,
+            advice,
             protocol=setting.protocol if setting else protocol,
             host=setting.host if setting else None,
             port=setting.port if setting else None,
-            policy=key,
         )
 
     def probed(self) -> Iterator[ProbedCandidate]:
@@ -148,14 +171,14 @@ class _Rules:
                 f"Disable TLS versions below {minimum} on the server "
                 "(Dovecot: ssl_min_protocol; Postfix: smtpd_tls_protocols)."
             )
-            if probe.tls is not None and _below(probe.tls.version, minimum):
+            if probe.tls is not None and below(probe.tls.version, minimum):
                 yield self.violation(
                     "tls.min_version",
                     f"{_where(s)} negotiated {probe.tls.version}, below TLS {minimum}.",
                     advice,
                     setting=s,
                 )
-            elif probe.weak_tls_version and _below(probe.weak_tls_version, minimum):
+            elif probe.weak_tls_version and below(probe.weak_tls_version, minimum):
                 yield self.violation(
                     "tls.min_version",
                     f"{_where(s)} still accepts {probe.weak_tls_version}, below TLS {minimum}.",
@@ -256,7 +279,7 @@ class _Rules:
 
     def evaluate(self) -> Iterator[Finding]:
         p = self.policy
-        for key in p.rules():
+        for key in p.rules("check"):
             if key == "require.services":
                 yield from self.services()
             elif key == "require.implicit_tls":
@@ -289,7 +312,7 @@ def apply_policy(report: Report, policy: Policy) -> Report:
     return replace(
         report,
         findings=sort_findings([*report.findings, *violations]),
-        policy_rules=policy.rules(),
+        policy_rules=policy.rules("check"),
     )
 
 
@@ -297,7 +320,9 @@ __all__ = [
     "Expectation",
     "Policy",
     "apply_policy",
+    "below",
     "evaluate_policy",
     "load_policy",
     "parse_policy",
+    "violation",
 ]

@@ -31,7 +31,28 @@ RULE_KEYS: tuple[str, ...] = (
     "tls.verified",
     *(f"expect.{p}.{k}" for p in Protocol for k in ("host", "port", "security")),
     "sources.agree",
+    *(f"domain.{k}" for k in ("starttls", "dnssec", "dane", "mta_sts", "tls_rpt")),
 )
+
+#: What `domain.mta_sts` accepts, weakest first: "testing" is met by testing or enforce.
+MTA_STS_MODES = ("testing", "enforce")
+
+#: The rule keys `mailprobe domain` evaluates (the others are about mail-app settings).
+DOMAIN_RULE_KEYS = frozenset(
+    {"tls.min_version", "tls.cert_min_days", "tls.verified"}
+    | {k for k in RULE_KEYS if k.startswith("domain.")}
+)
+
+
+@dataclass(frozen=True)
+class DomainRules:
+    """`[domain]`: what `mailprobe domain` must find (unset rules are not evaluated)."""
+
+    starttls: bool = False  # every reachable MX address offers STARTTLS
+    dnssec: bool = False  # the MX RRset and every MX host's addresses are DNSSEC-secure
+    dane: bool = False  # every MX passes DANE
+    mta_sts: str | None = None  # "testing" or "enforce": the least MTA-STS mode
+    tls_rpt: bool = False  # a valid TLS-RPT record
 
 
 @dataclass(frozen=True)
@@ -56,11 +77,13 @@ class Policy:
     verified: bool = False
     expect: Mapping[Protocol, Expectation] = field(default_factory=lambda: MappingProxyType({}))
     agree: tuple[SourceId, ...] = ()
+    domain: DomainRules = field(default_factory=DomainRules)
     default_severity: Severity = Severity.ERROR
     severities: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
 
-    def rules(self) -> tuple[str, ...]:
-        """The keys of the rules this policy sets, in evaluation order."""
+    def rules(self, kind: str | None = None) -> tuple[str, ...]:
+        """The keys of the rules this policy sets, in evaluation order; with `kind`
+        ("check" or "domain") only those that apply to that kind of report."""
         active: set[str] = set()
         if self.services is not None:
             active.add("require.services")
@@ -80,7 +103,15 @@ class Policy:
                     active.add(f"expect.{protocol}.{name}")
         if self.agree:
             active.add("sources.agree")
-        return tuple(k for k in RULE_KEYS if k in active)
+        for name in ("starttls", "dnssec", "dane", "mta_sts", "tls_rpt"):
+            if getattr(self.domain, name) not in (None, False):
+                active.add(f"domain.{name}")
+        keys = tuple(k for k in RULE_KEYS if k in active)
+        if kind == "domain":
+            return tuple(k for k in keys if k in DOMAIN_RULE_KEYS)
+        if kind == "check":
+            return tuple(k for k in keys if not k.startswith("domain."))
+        return keys
 
     def severity_for(self, key: str) -> Severity:
         """The severity of a violation of `key`: its own override, a parent's, or default."""
@@ -205,7 +236,8 @@ _PROTOCOLS = tuple(str(p) for p in Protocol)
 _SECURITIES = tuple(str(s) for s in Security)
 _SEVERITIES = tuple(str(s) for s in Severity)
 _AGREE_SOURCES = tuple(str(s) for s in SourceId if s is not SourceId.USER)
-_TOP = ("require", "tls", "expect", "sources", "severity")
+_TOP = ("require", "tls", "expect", "sources", "domain", "severity")
+_DOMAIN_FLAGS = ("starttls", "dnssec", "dane", "tls_rpt")
 
 
 def _severity_keys() -> tuple[str, ...]:
@@ -283,6 +315,15 @@ def parse_policy(text: str, name: str = "<policy>") -> Policy:
             raise reader.fail(("sources", "agree"), "name at least two sources to compare")
         values["agree"] = tuple(SourceId(s) for s in agree)
 
+    domain = _section(reader, doc, "domain", (*_DOMAIN_FLAGS, "mta_sts"))
+    flags = {k: reader.boolean(domain[k], ("domain", k)) for k in _DOMAIN_FLAGS if k in domain}
+    mode = (
+        reader.choice(domain["mta_sts"], ("domain", "mta_sts"), MTA_STS_MODES)
+        if "mta_sts" in domain
+        else None
+    )
+    values["domain"] = DomainRules(mta_sts=mode, **flags)
+
     severity = _section(reader, doc, "severity", _severity_keys())
     overrides: dict[str, Severity] = {}
     for key, value in severity.items():
@@ -309,4 +350,14 @@ def load_policy(path: str | Path) -> Policy:
     return parse_policy(text, name)
 
 
-__all__ = ["RULE_KEYS", "TLS_VERSIONS", "Expectation", "Policy", "load_policy", "parse_policy"]
+__all__ = [
+    "DOMAIN_RULE_KEYS",
+    "MTA_STS_MODES",
+    "RULE_KEYS",
+    "TLS_VERSIONS",
+    "DomainRules",
+    "Expectation",
+    "Policy",
+    "load_policy",
+    "parse_policy",
+]

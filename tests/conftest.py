@@ -116,7 +116,7 @@ def bed_tls(bed: BedInfo) -> ssl.SSLContext:
 
 @pytest.fixture(autouse=True)
 def _json_documents_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every report and scan line the renderer builds during a test is schema-valid.
+    """Every report, scan line and domain report built during a test is schema-valid.
 
     The JSON renderer's builders are wrapped so that each document is validated against
     the schema shipped in the package (`mailprobe schema`) as it is made; an invalid one
@@ -147,3 +147,12 @@ def _json_documents_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(mailprobe, "report_to_json", checked_report)
     monkeypatch.setattr(json_render, "scan_line", checked_line)
     monkeypatch.setattr(json_render, "scan_error_line", checked_error_line)
+
+    import mailprobe.inbound.report as domain_json
+
+    domain_to_json = domain_json.report_to_json
+
+    def checked_domain(report: Any) -> dict[str, Any]:
+        return schemacheck.valid_domain_report(domain_to_json(report))
+
+    monkeypatch.setattr(domain_json, "report_to_json", checked_domain)

@@ -22,7 +22,7 @@ def _validators() -> tuple[Draft202012Validator, Draft202012Validator]:
 
 
 #: How many documents were validated in this session (a test checks the hook is live).
-counts = {"report": 0, "scan_line": 0}
+counts = {"report": 0, "scan_line": 0, "domain": 0}
 
 
 def _load(doc: str | dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +43,22 @@ def valid_scan_line(doc: str | dict[str, Any]) -> dict[str, Any]:
     data = _load(doc)
     _validators()[1].validate(data)
     counts["scan_line"] += 1
+    return data
+
+
+@cache
+def _domain_validator() -> Draft202012Validator:
+    from mailprobe.inbound.schema import domain_schema
+
+    return Draft202012Validator(domain_schema())
+
+
+def valid_domain_report(doc: str | dict[str, Any]) -> dict[str, Any]:
+    """A `mailprobe domain` report after checking it against `mailprobe schema --kind
+    domain`; raises if invalid."""
+    data = _load(doc)
+    _domain_validator().validate(data)
+    counts["domain"] += 1
     return data
 
 

@@ -326,10 +326,12 @@ def test_policy_facts(inbound: InboundInfo) -> None:
         "mta_sts_enforce": True,
         "tls_rpt": True,
         "starttls": True,
+        "dnssec": True,
     }
     facts = domain_check(sz.INSECURE, options).facts()
     assert facts["dane"] is False
     assert facts["mta_sts_enforce"] is False
+    assert facts["dnssec"] is False
 
 
 def test_non_validating_resolver_gives_unverified(

@@ -1,8 +1,81 @@
-"""The public API is exactly what `mailprobe.__all__` lists."""
+"""The public API is exactly what `mailprobe.__all__` lists, and nothing more."""
 
 from __future__ import annotations
 
 import mailprobe
+
+#: The documented public names (README "Library"): the three functions, the report and
+#: what it holds, the exceptions, the exit status rule, `Credentials` and the version.
+PUBLIC = {
+    "check",
+    "discover",
+    "probe",
+    "Credentials",
+    "Report",
+    "Recommendation",
+    "Candidate",
+    "ServerSetting",
+    "Provenance",
+    "ProbedCandidate",
+    "ProbeResult",
+    "TlsInfo",
+    "Cause",
+    "CertInfo",
+    "Timings",
+    "LoginResult",
+    "LoginStatus",
+    "SourceOutcome",
+    "Finding",
+    "Change",
+    "ProviderInfo",
+    "ProviderStatus",
+    "Protocol",
+    "Security",
+    "Severity",
+    "SourceId",
+    "SourceStatus",
+    "ProbeStatus",
+    "MailprobeError",
+    "PolicyError",
+    "BaselineError",
+    "InvalidInputError",
+    "InvalidAddressError",
+    "InvalidOptionError",
+    "InvalidArgumentError",
+    "ProviderDbError",
+    "ExitStatus",
+    "exit_status_for",
+    "report_to_json",
+    "__version__",
+}
+
+
+def test_all_is_exactly_the_documented_public_api() -> None:
+    assert set(mailprobe.__all__) == PUBLIC
+    assert len(mailprobe.__all__) == len(PUBLIC)
+
+
+def test_the_old_option_objects_are_not_exported() -> None:
+    for name in ("CheckOptions", "DiscoveryOptions", "NetOptions", "InternalError"):
+        assert name not in mailprobe.__all__
+        assert not hasattr(mailprobe, name)
+
+
+def test_the_async_twins_live_in_mailprobe_aio() -> None:
+    assert set(mailprobe.aio.__all__) == {"check", "discover", "probe"}
+
+
+def test_importing_the_package_loads_only_its_root() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mailprobe; print(sorted(m for m in sys.modules if m.startswith('mailprobe')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "['mailprobe']"
 
 
 def test_all_names_the_public_members_and_nothing_else() -> None:

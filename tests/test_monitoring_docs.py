@@ -55,7 +55,17 @@ def _timings(text: str) -> str:
 @pytest.fixture
 def recipes() -> dict[str, str]:
     found = _recipes()
-    assert set(found) == {"policy", "github", "gitlab", "nagios", "icinga", "cron", "alerts"}
+    assert set(found) == {
+        "policy",
+        "github",
+        "gitlab",
+        "nagios",
+        "icinga",
+        "cron",
+        "alerts",
+        "domain_nagios",  # tested in test_domain_ci_bed.py
+        "domain_alerts",
+    }
     return found
 
 

@@ -232,7 +232,7 @@ def test_the_cache_is_written_reused_and_invalidated(
     gmail = first.by_domain("gmail.com")
     cache_files = list((tmp_path / "cache").glob("providerdb-*.json"))
     assert len(cache_files) == 1
-    assert json.loads(cache_files[0].read_text())["format"] == 2
+    assert json.loads(cache_files[0].read_text())["format"] == 3
 
     second = ProviderDb.load(folder)
     assert second.by_domain("gmail.com") == gmail

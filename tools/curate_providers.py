@@ -15,7 +15,8 @@ What it does, in this order:
    serves them (`successor = "id"`, no servers of their own), recording each reference
    server dropped that way as an override.
 4. `NEW_PROVIDERS` writes entries for providers the reference databases do not know,
-   from the providers' own published settings.
+   from the providers' own published settings (round-2 additions live in
+   `curated_round2.py`).
 
 Every fact here comes from the provider's own help pages (or, for the two upstream
 entries marked so, from the Delta Chat provider database, MPL 2.0); nothing is copied
@@ -34,6 +35,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from curated_round2 import (
+    ROUND2_EXTRA_DOMAINS,
+    ROUND2_EXTRA_SERVERS,
+    ROUND2_PROVIDERS,
+    ROUND2_SOURCE_URLS,
+)
 from import_references import default_source, to_toml
 
 CHECKED = datetime.date(2026, 12, 1)
@@ -646,6 +653,14 @@ NEW_PROVIDERS: list[New] = [
         website="https://www.tpg.com.au/",
     ),
 ]
+
+
+NEW_PROVIDERS += [New(**entry) for entry in ROUND2_PROVIDERS]
+for _pid, _extra in ROUND2_EXTRA_DOMAINS.items():
+    EXTRA_DOMAINS[_pid] = [*EXTRA_DOMAINS.get(_pid, []), *_extra]
+for _pid, _specs in ROUND2_EXTRA_SERVERS.items():
+    EXTRA_SERVERS[_pid] = [*EXTRA_SERVERS.get(_pid, []), *_specs]
+SOURCE_URLS.update(ROUND2_SOURCE_URLS)
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

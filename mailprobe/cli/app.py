@@ -6,15 +6,18 @@ turns exceptions into a short message and an exit code; `--debug` adds the trace
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import copy
+import os
 import sys
+import time
 import traceback
-from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.main
 from typer.exceptions import TyperException
+from typer.models import CommandInfo
 
 from mailprobe.cli.options import (
     AllowHttpOpt,
@@ -54,18 +57,12 @@ from mailprobe.cli.output import OutputOptions, finish
 from mailprobe.cli.stdout import GuardedStdout, OutputError, silence_stdout
 from mailprobe.errors import InvalidInputError, InvalidOptionError
 from mailprobe.exit_status import ExitStatus
-from mailprobe.models import (
-    DEFAULT_ISPDB_URL,
-    Candidate,
-    DiscoveryOptions,
-    ProbeResult,
-    Protocol,
-    Security,
-    Severity,
-    SourceOutcome,
-)
-from mailprobe.option_values import parse_host_port
+from mailprobe.models import DEFAULT_ISPDB_URL, DiscoveryOptions, Protocol, Security, Severity
+from mailprobe.option_values import check_timeout, parse_host_port
 from mailprobe.version import __version__
+
+if TYPE_CHECKING:
+    from mailprobe.models import Candidate, ProbeResult, SourceOutcome
 
 T = TypeVar("T")
 
@@ -87,6 +84,8 @@ app = typer.Typer(
 )
 
 _state: dict[str, bool] = {"debug": False}
+#: When this run began (`time.monotonic()`): `--timeout` counts from here, start-up included.
+_started: list[float] = [0.0]
 
 # --------------------------------------------------------------------------- progress
 
@@ -123,12 +122,22 @@ def _progress(quiet: bool, machine_output: bool) -> Progress:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    from mailprobe.api import run_sync
+
+    return run_sync(lambda: coro)
+
+
+def _time_left(timeout: float) -> float:
+    """`--timeout` less what start-up already used: the deadline is the whole process's."""
+    spent = time.monotonic() - _started[0]
+    return max(check_timeout(timeout) - spent, 0.001)
 
 
 def _setup_logging(debug: bool) -> None:
     _state["debug"] = debug
     if debug:
+        import logging
+
         logging.basicConfig(
             level=logging.DEBUG,
             stream=sys.stderr,
@@ -208,12 +217,12 @@ def check(
         explain=explain,
     )
     from mailprobe.address import parse_address
-    from mailprobe.pipeline import CheckOptions, run_check, run_discover
+    from mailprobe.pipeline import CheckOptions, run_check, run_discover_offline
 
     parsed = parse_address(address)
     discovery = discovery_options(
         offline=offline,
-        timeout=timeout,
+        timeout=_time_left(timeout),
         nameserver=nameserver,
         trust_ad=trust_ad,
         connect_to=connect_to,
@@ -227,7 +236,7 @@ def check(
     if offline:
         if login:
             raise InvalidOptionError("--login needs the network; drop --offline")
-        report = _run(run_discover(parsed, discovery, on_outcome=progress.source))
+        report = run_discover_offline(parsed, discovery, on_outcome=progress.source)
     else:
         options = CheckOptions(
             discovery=discovery,
@@ -301,12 +310,12 @@ def discover(
         cert_warn_days=30,
     )
     from mailprobe.address import parse_address
-    from mailprobe.pipeline import run_discover
+    from mailprobe.pipeline import run_discover, run_discover_offline
 
     parsed = parse_address(address)
     options = discovery_options(
         offline=offline,
-        timeout=timeout,
+        timeout=_time_left(timeout),
         nameserver=nameserver,
         trust_ad=trust_ad,
         connect_to=connect_to,
@@ -317,7 +326,10 @@ def discover(
         sources=sources,
     )
     progress = _progress(quiet, out.machine)
-    report = _run(run_discover(parsed, options, on_outcome=progress.source))
+    if offline:  # nothing to wait for: no event loop either
+        report = run_discover_offline(parsed, options, on_outcome=progress.source)
+    else:
+        report = _run(run_discover(parsed, options, on_outcome=progress.source))
     raise typer.Exit(finish(report, out))
 
 
@@ -406,7 +418,7 @@ def probe(
         raise InvalidOptionError("--login with probe needs --username")
     options = CheckOptions(
         discovery=DiscoveryOptions(
-            net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad)
+            net=net_options(_time_left(timeout), nameserver, connect_to, ca_file, trust_ad=trust_ad)
         ),
         credentials=credentials(
             login,
@@ -454,16 +466,10 @@ def _register_db() -> None:
     app.add_typer(db_app, name="db", help="Inspect, validate and export the provider database.")
 
 
-_register_db()
-
-
 def _register_scan() -> None:
     from mailprobe.cli.scan import SCAN_EXAMPLES, scan_command
 
     app.command(name="scan", epilog=SCAN_EXAMPLES)(scan_command)
-
-
-_register_scan()
 
 
 def _register_ci() -> None:
@@ -477,16 +483,10 @@ def _register_ci() -> None:
     )(diff)
 
 
-_register_ci()
-
-
 def _register_schema() -> None:
     from mailprobe.cli.schema import schema
 
     app.command(name="schema")(schema)
-
-
-_register_schema()
 
 
 def _register_domain() -> None:
@@ -495,20 +495,61 @@ def _register_domain() -> None:
     app.command("domain", epilog=EXAMPLES)(domain)
 
 
-_register_domain()
-
-
 def _register_export() -> None:
     from mailprobe.cli.export import _EXAMPLES, export
 
     app.command(name="export", epilog=_EXAMPLES)(export)
 
 
-_register_export()
+#: Commands and groups living in their own modules, registered only when the command line
+#: needs them (a lookup never imports the `db` commands). Name -> registration function.
+_LAZY: dict[str, Callable[[], None]] = {
+    "db": _register_db,
+    "scan": _register_scan,
+    "policy": _register_ci,
+    "diff": _register_ci,
+    "schema": _register_schema,
+    "domain": _register_domain,
+    "export": _register_export,
+}
+_registered: set[Callable[[], None]] = set()
 
-_COMMANDS = {
-    "check", "discover", "probe", "scan", "db", "schema", "domain", "policy", "diff", "export",
-}  # fmt: skip
+_COMMANDS = {"check", "discover", "probe", *_LAZY}
+
+
+def _register(register: Callable[[], None]) -> None:
+    if register not in _registered:
+        _registered.add(register)
+        register()
+
+
+def _command_name(info: CommandInfo) -> str:
+    if info.name:
+        return info.name
+    assert info.callback is not None
+    return typer.main.get_command_name(info.callback.__name__)
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command `args` runs, or the full tree when that is needed.
+
+    typer converts every registered command and its options into click objects on each
+    call; building only the command being run (and importing only its module) saves most
+    of that start-up time. Help, `--version` and unknown commands get the full tree.
+    """
+    name = args[0] if args else ""
+    lazy = _LAZY.get(name)
+    if lazy is not None:
+        _register(lazy)
+    chosen = [c for c in app.registered_commands if _command_name(c) == name]
+    if len(chosen) != 1:
+        for register in _LAZY.values():
+            _register(register)
+        return app
+    narrow = copy.copy(app)
+    narrow.registered_commands = chosen
+    narrow.registered_groups = []
+    return narrow
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -542,12 +583,15 @@ def _wants_nagios(args: list[str]) -> bool:
 _UNKNOWN_STATUSES = frozenset({ExitStatus.USAGE, ExitStatus.INTERNAL, ExitStatus.INTERRUPTED})
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, *, started: float | None = None) -> int:
     """Run the command line with `argv` and return the exit status (the one error boundary).
 
     With `--format nagios`, usage errors, internal errors and interrupts print
     `MAILPROBE UNKNOWN - ...` on stdout and exit with 3, as the plugin guidelines ask.
+    `started` (a `time.monotonic()` value, default now) is when the run began: `--timeout`
+    counts from there.
     """
+    _started[0] = time.monotonic() if started is None else started
     if sys.stdout is None:  # started with standard output closed (`mailprobe ... >&-`)
         return _fail("cannot write the result: standard output is closed", ExitStatus.OUTPUT)
     original = sys.stdout
@@ -579,7 +623,7 @@ def _run_guarded(argv: list[str]) -> int:
 
 def _dispatch(args: list[str]) -> int:
     try:
-        result = app(args=args, prog_name="mailprobe", standalone_mode=False)
+        result = _app_for(args)(args=args, prog_name="mailprobe", standalone_mode=False)
     except OutputError:
         raise
     except typer.Exit as exc:
@@ -615,9 +659,29 @@ def _dispatch(args: list[str]) -> int:
 _UNUSED_OPTIONAL_IMPORTS = ("httpx._main", "trio")
 
 
-def main() -> None:
+def main(started: float | None = None) -> None:
     """Console-script entry point (the process is ours, so unused optional imports are
-    blocked here rather than in the library, where they might be someone else's)."""
+    blocked here rather than in the library, where they might be someone else's).
+
+    `started` is when the process started (see `mailprobe.cli`).
+    """
     for name in _UNUSED_OPTIONAL_IMPORTS:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
-    sys.exit(run())
+    status = run(started=started)
+    _exit_now(status)
+
+
+def _exit_now(status: int) -> None:
+    """End the process without the interpreter's teardown.
+
+    Freeing every module and object nobody will read again takes around 0.1 s, which
+    would land after `--timeout`. The result is already written; both streams are flushed
+    first, and if that fails the normal exit runs (and reports it as before).
+    """
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        sys.exit(status)
+    os._exit(status)

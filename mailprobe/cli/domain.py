@@ -6,23 +6,30 @@ Parses options, calls `mailprobe.inbound.run_domain`, renders, picks the exit co
 from __future__ import annotations
 
 import asyncio
-import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mailprobe.cli.options import (
+    BaselineOpt,
     CaFileOpt,
     ConnectToOpt,
     DebugOpt,
+    FailOnIdOpt,
     FailOnOpt,
+    FormatOpt,
     JsonOpt,
     NameserverOpt,
+    PolicyOpt,
     TimeoutOpt,
     TrustAdOpt,
     net_options,
 )
 from mailprobe.models import Severity
+
+if TYPE_CHECKING:
+    from mailprobe.cli.output import OutputOptions
+    from mailprobe.inbound.model import DomainReport
 
 DnssecProbeOpt = Annotated[
     str,
@@ -49,12 +56,17 @@ EXAMPLES = """Examples:
   mailprobe domain example.org --json --fail-on warning    (for CI)
 
   mailprobe domain example.org --nameserver 127.0.0.1    (a local validating resolver)
+
+  mailprobe domain example.org --policy mail-policy.toml --format junit
+
+  mailprobe domain example.org --baseline yesterday.json --format nagios
 """
 
 
 def domain(
     domain_name: Annotated[str, typer.Argument(metavar="DOMAIN", help="e.g. example.org")],
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
     timeout: TimeoutOpt = 30.0,
     nameserver: NameserverOpt = None,
     connect_to: ConnectToOpt = None,
@@ -63,6 +75,9 @@ def domain(
     dnssec_probe: DnssecProbeOpt = ".",
     ehlo_name: EhloOpt = None,
     fail_on: FailOnOpt = Severity.ERROR,
+    fail_on_id: FailOnIdOpt = None,
+    policy: PolicyOpt = None,
+    baseline: BaselineOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check how safely mail can be delivered to DOMAIN: MX, DNSSEC, STARTTLS on port 25,
@@ -70,24 +85,51 @@ def domain(
 
     DNSSEC relies on the resolver's AD bit, trusted from a loopback resolver or with
     --trust-ad, once the resolver proved that it validates (see --dnssec-probe).
+    --policy can require DANE, MTA-STS, TLS-RPT, STARTTLS and DNSSEC ([domain] table);
+    --baseline takes an earlier `domain --json` report of the same domain.
     """
     from mailprobe.cli.app import _setup_logging
+    from mailprobe.cli.output import OutputOptions
     from mailprobe.inbound import DomainOptions, run_domain
-    from mailprobe.inbound.exit import domain_exit_status
 
     _setup_logging(debug)
+    out = OutputOptions.from_cli(
+        json_out=json_out,
+        fmt=fmt,
+        fail_on=fail_on,
+        fail_on_id=fail_on_id,
+        policy=policy,
+        baseline=baseline,
+    )
+    if out.baseline is not None and out.baseline.get("kind") != "domain":
+        from mailprobe.errors import BaselineError
+
+        raise BaselineError(f"{baseline}: not a `mailprobe domain --json` report")
     options = DomainOptions(
         net=net_options(timeout, nameserver, connect_to, ca_file, trust_ad=trust_ad),
         dnssec_probe=dnssec_probe,
         ehlo_name=ehlo_name,
     )
     report = asyncio.run(run_domain(domain_name, options))
-    if json_out:
-        import json
+    raise typer.Exit(finish_domain(report, out))
 
-        sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        from mailprobe.inbound.text import write
 
-        write(report, sys.stdout)
-    raise typer.Exit(int(domain_exit_status(report, fail_on)))
+def finish_domain(report: DomainReport, out: OutputOptions) -> int:
+    """Apply the policy and baseline, render to stdout, and return the exit code."""
+    from mailprobe.cli.output import conclude
+    from mailprobe.inbound.exit import domain_exit_status
+
+    if out.policy is not None:
+        from mailprobe.inbound.policy import apply_domain_policy
+
+        report = apply_domain_policy(report, out.policy)
+    if out.baseline is not None:
+        from mailprobe.inbound.baseline import apply_domain_baseline
+
+        report = apply_domain_baseline(report, out.baseline)
+    return conclude(
+        out,
+        "mailprobe.render.domain",
+        report,
+        lambda: int(domain_exit_status(report, out.rule.severity, out.rule.ids)),
+    )

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from mailprobe.errors import InvalidOptionError
 from mailprobe.exit_status import FailRule, exit_status_for
 from mailprobe.models import Report, Severity
-from mailprobe.render.formats import OutputFormat, RenderOptions, write_report
+from mailprobe.render.formats import OutputFormat, RenderOptions, dispatch
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from mailprobe.policy import Policy
 
@@ -104,6 +104,26 @@ def finish(report: Report, out: OutputOptions) -> int:
         from mailprobe.baseline import apply_baseline
 
         report = apply_baseline(report, out.baseline)
+    if out.explain:
+        from mailprobe.render import explain
+
+        if out.fmt is not OutputFormat.MARKDOWN:
+            explain.write(report, sys.stdout)
+            return int(exit_status_for(report, out.rule.severity, out.rule.ids))
+        sys.stdout.write(explain.render_markdown(report) + "\n")  # a ticket: steps first
+    return conclude(
+        out,
+        "mailprobe.render",
+        report,
+        lambda: int(exit_status_for(report, out.rule.severity, out.rule.ids)),
+    )
+
+
+def conclude(out: OutputOptions, package: str, report: object, status: Callable[[], int]) -> int:
+    """Render `report` with the format modules of `package` (see `formats.dispatch`) to
+    stdout, with github's job summary opened (appending) on `$GITHUB_STEP_SUMMARY` when
+    that format and variable are set; return the format's own exit code (nagios), else
+    `status()`."""
     options = RenderOptions(
         rule=out.rule,
         verbose=not out.brief,
@@ -111,7 +131,9 @@ def finish(report: Report, out: OutputOptions) -> int:
         cert_crit_days=out.policy.cert_min_days if out.policy is not None else None,
     )
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if out.fmt is OutputFormat.GITHUB and summary_path:
+    if out.fmt is not OutputFormat.GITHUB or not summary_path:
+        code = dispatch(package, report, out.fmt, sys.stdout, options)
+    else:
         try:
             summary = open(summary_path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError as exc:
@@ -119,18 +141,5 @@ def finish(report: Report, out: OutputOptions) -> int:
                 f"GITHUB_STEP_SUMMARY={summary_path}: cannot append: {exc.strerror or exc}"
             ) from None
         with summary:
-            code = write_report(report, out.fmt, sys.stdout, options, summary=summary)
-    elif out.explain:
-        from mailprobe.render import explain
-
-        if out.fmt is OutputFormat.MARKDOWN:  # a ticket: the steps, then the evidence
-            sys.stdout.write(explain.render_markdown(report) + "\n")
-            code = write_report(report, out.fmt, sys.stdout, options)
-        else:
-            explain.write(report, sys.stdout)
-            code = None
-    else:
-        code = write_report(report, out.fmt, sys.stdout, options)
-    if code is not None:
-        return code
-    return int(exit_status_for(report, out.rule.severity, out.rule.ids))
+            code = dispatch(package, report, out.fmt, sys.stdout, options, summary=summary)
+    return status() if code is None else code

@@ -523,3 +523,13 @@ def domain_verdict(
     if not per_mx and not mx_set.null_mx and worst is Verdict.PASS:
         return Verdict.FAIL
     return worst
+
+
+def judge(
+    mx: tuple[MxResult, ...], mx_set: MxSet, findings: list[Finding]
+) -> tuple[tuple[tuple[str, Verdict], ...], Verdict]:
+    """The verdict of every MX host and of the domain (`dnssec.unverified` is a note
+    about the resolver, not about the domain)."""
+    per_mx = verdicts(mx, findings)
+    domain_wide = [f for f in findings if f.host is None and f.id != "dnssec.unverified"]
+    return per_mx, domain_verdict(per_mx, mx_set, domain_wide)

@@ -15,7 +15,7 @@ from mailprobe.inbound.mta_sts import check_mta_sts, pattern_matches
 from mailprobe.inbound.mx import check_host, mx_set
 from mailprobe.inbound.spf_dmarc import check_dmarc, check_spf
 from mailprobe.inbound.tls_rpt import check_tls_rpt
-from mailprobe.net.dns import DnsClient, DnsStatus
+from mailprobe.net.dns import DnsStatus, client_for
 from mailprobe.net.http import HttpFetcher
 
 #: Seconds kept back from the deadline for judging and rendering.
@@ -57,7 +57,7 @@ async def run_domain(domain: str, options: DomainOptions | None = None) -> Domai
         trust_ad=options.net.trust_ad,
         probe=options.dnssec_probe,
     )
-    dns = DnsClient(options.net.nameservers, timeout=min(options.net.timeout, 5.0))
+    dns = client_for(options.net)
     fetcher = HttpFetcher(dns, options.net)
     check = await resolver.check()
 
@@ -89,8 +89,7 @@ async def run_domain(domain: str, options: DomainOptions | None = None) -> Domai
     if mxs.status is not DnsStatus.NXDOMAIN:
         findings += diagnose.sts_findings(name, sts, mxs.null_mx)
         findings += diagnose.record_findings(name, rpt, spf, dmarc, mxs.null_mx)
-    per_mx = diagnose.verdicts(hosts, findings)
-    domain_wide = [f for f in findings if f.host is None and f.id != "dnssec.unverified"]
+    per_mx, verdict = diagnose.judge(hosts, mxs, findings)
     return DomainReport(
         domain=name,
         generated_at=generated,
@@ -104,5 +103,5 @@ async def run_domain(domain: str, options: DomainOptions | None = None) -> Domai
         dmarc=dmarc,
         findings=tuple(findings),
         verdicts=per_mx,
-        verdict=diagnose.domain_verdict(per_mx, mxs, domain_wide),
+        verdict=verdict,
     )

@@ -12,7 +12,7 @@ from mailprobe.inbound.pkix import PkixResult
 from mailprobe.inbound.spf_dmarc import DmarcResult, SpfResult
 from mailprobe.inbound.starttls25 import SmtpOutcome
 from mailprobe.inbound.tls_rpt import TlsRptResult
-from mailprobe.models import Finding, NetOptions, Severity
+from mailprobe.models import Change, Finding, NetOptions, Severity
 from mailprobe.net.dns import DnsStatus
 
 #: RFC 7505 / common practice: more MX hosts than this are not all checked.
@@ -137,6 +137,8 @@ class DomainReport:
     findings: tuple[Finding, ...]
     verdicts: tuple[tuple[str, Verdict], ...]
     verdict: Verdict
+    policy_rules: tuple[str, ...] = ()  # the policy keys evaluated (--policy)
+    changes: tuple[Change, ...] = ()  # since a baseline (--baseline)
 
     def worst_severity(self) -> Severity | None:
         """The highest severity among the findings, or None without findings."""
@@ -148,14 +150,19 @@ class DomainReport:
 
     def facts(self) -> dict[str, bool]:
         """Yes/no facts a CI policy can require: DANE on every MX, MTA-STS in enforce mode,
-        a valid TLS-RPT record, STARTTLS on every reachable MX address."""
+        a valid TLS-RPT record, STARTTLS on every reachable MX address, and DNSSEC-secure
+        MX records and MX host addresses."""
         hosts = [m for m in self.mx if not m.localhost]
         reached = [a for m in hosts for a in m.addresses if a.smtp.starttls is not None]
+        secure = DnssecState.SECURE
         return {
             "dane": bool(hosts) and all(m.dane_status is DaneStatus.OK for m in hosts),
             "mta_sts_enforce": self.mta_sts.status == "ok" and self.mta_sts.mode == "enforce",
             "tls_rpt": self.tls_rpt.status == "ok",
             "starttls": bool(reached) and all(a.smtp.starttls for a in reached),
+            "dnssec": self.mx_set.dnssec is secure
+            and bool(hosts)
+            and all(m.dnssec is secure for m in hosts),
         }
 
     def to_json(self) -> dict[str, object]:

@@ -156,4 +156,6 @@ def report_to_json(report: DomainReport) -> dict[str, Any]:
             "detail": report.dmarc.detail or None,
         },
         "findings": [to_jsonable(f) for f in report.findings],
+        "policy_rules": list(report.policy_rules),
+        "changes": [to_jsonable(c) for c in report.changes],
     }

@@ -18,6 +18,7 @@ _STR_OR_NULL = {"type": ["string", "null"]}
 _BOOL_OR_NULL = {"type": ["boolean", "null"]}
 _STRS = {"type": "array", "items": _STR}
 _DNSSEC = {"enum": ["secure", "insecure", "bogus", "unverified"]}
+_SEVERITY = {"enum": ["error", "warning", "info"]}
 _DNS_STATUS = {"enum": ["ok", "nxdomain", "nodata", "servfail", "timeout", "error"]}
 
 
@@ -143,14 +144,27 @@ _DEFS: dict[str, Any] = {
         {
             "id": {
                 "type": "string",
-                "pattern": "^(mx|dnssec|starttls|dane|mta_sts|tls_rpt|spf|dmarc)\\.",
+                "pattern": "^(mx|dnssec|starttls|dane|mta_sts|tls_rpt|spf|dmarc|policy)\\.",
             },
-            "severity": {"enum": ["error", "warning", "info"]},
+            "severity": _SEVERITY,
             "protocol": {"type": "null"},
             "host": _STR_OR_NULL,
             "port": {"type": ["integer", "null"]},
             "summary": _STR,
             "advice": _STR,
+            "policy": _STR_OR_NULL,
+        }
+    ),
+    "Change": _obj(
+        {
+            "id": {"type": "string", "pattern": "^change\\."},
+            "severity": _SEVERITY,
+            "protocol": {"type": "null"},
+            "host": _STR_OR_NULL,
+            "port": {"type": ["integer", "null"]},
+            "before": _STR_OR_NULL,
+            "after": _STR_OR_NULL,
+            "summary": _STR,
         }
     ),
 }
@@ -222,6 +236,8 @@ def domain_schema() -> dict[str, Any]:
                 }
             ),
             "findings": {"type": "array", "items": {"$ref": "#/$defs/Finding"}},
+            "policy_rules": _STRS,
+            "changes": {"type": "array", "items": {"$ref": "#/$defs/Change"}},
         }
     )
     return {

@@ -6,37 +6,11 @@ from typing import IO
 
 from tabulate import tabulate
 
-from mailprobe.inbound.model import DomainReport, MxResult
-from mailprobe.models import Finding, ProbeStatus, Severity
+from mailprobe.inbound.model import DomainReport
+from mailprobe.inbound.views import dane_cell, record_rows, starttls_cell, sts_match_cell
+from mailprobe.models import Change, Finding, Severity
 
 _MARK = {Severity.ERROR: "ERROR", Severity.WARNING: "WARN", Severity.INFO: "info"}
-
-
-def _starttls(mx: MxResult) -> str:
-    cells = []
-    for a in mx.addresses:
-        s = a.smtp
-        if s.status is not ProbeStatus.OK:
-            cells.append(f"{a.ip}: {s.status}")
-        elif not s.starttls:
-            cells.append(f"{a.ip}: no STARTTLS")
-        else:
-            tls = s.tls
-            trusted = "trusted" if a.pkix is not None and a.pkix.valid else "untrusted cert"
-            cells.append(f"{a.ip}: {tls.version if tls else '?'}, {trusted}")
-    return "; ".join(cells) or ("localhost" if mx.localhost else "no address")
-
-
-def _dane(mx: MxResult) -> str:
-    text = str(mx.dane_status)
-    if mx.tlsa is not None and mx.tlsa.records:
-        usable = sum(1 for r in mx.tlsa.records if r.usable)
-        text += f" ({usable} usable of {len(mx.tlsa.records)})"
-    return text
-
-
-def _sts_match(mx: MxResult) -> str:
-    return {None: "-", True: "listed", False: "NOT listed"}[mx.mta_sts_match]
 
 
 def _mx_table(report: DomainReport) -> str:
@@ -45,9 +19,9 @@ def _mx_table(report: DomainReport) -> str:
             m.preference,
             m.host,
             str(m.dnssec),
-            _starttls(m),
-            _dane(m),
-            _sts_match(m),
+            starttls_cell(m),
+            dane_cell(m),
+            sts_match_cell(m),
             str(report.verdict_of(m.host)),
         ]
         for m in report.mx
@@ -79,30 +53,15 @@ def _tlsa_lines(report: DomainReport) -> list[str]:
     return out
 
 
-def _records(report: DomainReport) -> list[list[str]]:
-    sts = report.mta_sts
-    sts_text = str(sts.status)
-    if sts.mode:
-        sts_text += f", mode {sts.mode}, mx {', '.join(sts.mx)}, max_age {sts.max_age}"
-    elif sts.detail and sts.status != "absent":
-        sts_text += f": {sts.detail}"
-    rpt = report.tls_rpt
-    return [
-        ["MTA-STS", sts_text],
-        ["TLS-RPT", rpt.status + (f": {', '.join(rpt.rua)}" if rpt.rua else "")],
-        ["SPF", report.spf.status + (f": {report.spf.record}" if report.spf.record else "")],
-        [
-            "DMARC",
-            report.dmarc.status + (f": p={report.dmarc.policy}" if report.dmarc.policy else ""),
-        ],
-    ]
-
-
 def _finding_lines(finding: Finding) -> list[str]:
     lines = [f"  {_MARK[finding.severity]:<5} {finding.id}: {finding.summary}"]
     if finding.advice:
         lines.append(f"        -> {finding.advice}")
     return lines
+
+
+def _change_line(change: Change) -> str:
+    return f"  {_MARK[change.severity]:<5} {change.id}: {change.summary}"
 
 
 def render(report: DomainReport) -> str:
@@ -121,12 +80,20 @@ def render(report: DomainReport) -> str:
     tlsa = _tlsa_lines(report)
     if tlsa:
         out += ["TLSA records", *tlsa, ""]
-    out += [tabulate(_records(report), tablefmt="plain"), ""]
+    out += [tabulate(record_rows(report), tablefmt="plain"), ""]
     if report.findings:
         out.append("Findings")
         for finding in report.findings:
             out += _finding_lines(finding)
         out.append("")
+    if report.changes:
+        out.append("Changes since the baseline")
+        out += [_change_line(c) for c in report.changes]
+        out.append("")
+    if report.policy_rules:
+        broken = sorted({f.policy for f in report.findings if f.policy})
+        state = "all met" if not broken else "violated: " + ", ".join(broken)
+        out += [f"Policy: {', '.join(report.policy_rules)}; {state}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

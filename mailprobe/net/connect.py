@@ -67,7 +67,13 @@ class Connection:
         """Close the stream, never raising and never waiting long on a stuck peer.
 
         A TLS close waits briefly for the peer's close_notify, then the socket is dropped.
+        When the task is being cancelled (its deadline passed), the socket is dropped at
+        once: the deadline leaves no time to be polite.
         """
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            self.writer.transport.abort()
+            return
         try:
             self.writer.close()
             async with asyncio.timeout(CLOSE_WAIT):

@@ -14,18 +14,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import dns.asyncresolver
-import dns.exception
-import dns.flags
-import dns.message
-import dns.nameserver
-import dns.rdata
-import dns.rdatatype
-import dns.resolver
-
-from mailprobe.models import Cause, Nameserver
+from mailprobe.models import Cause, Nameserver, NetOptions
 from mailprobe.net.ipaddr import is_ip_literal
+
+if TYPE_CHECKING:
+    # dnspython loads on the first lookup: a probe aimed at an address (--connect-to)
+    # never pays for it.
+    import dns.asyncresolver
+    import dns.rdata
+    import dns.resolver
 
 
 class DnsStatus(StrEnum):
@@ -111,6 +110,10 @@ class DnsClient:
         return self._nameservers
 
     def _get_resolver(self) -> dns.asyncresolver.Resolver:
+        import dns.asyncresolver
+        import dns.flags
+        import dns.nameserver
+
         if self._resolver is None:
             if self._nameservers:
                 resolver = dns.asyncresolver.Resolver(configure=False)
@@ -142,6 +145,10 @@ class DnsClient:
         return await asyncio.shield(task)
 
     async def _query(self, name: str, rdtype: str) -> DnsAnswer:
+        import dns.exception
+        import dns.flags
+        import dns.resolver
+
         start = time.perf_counter()
 
         def elapsed() -> float:
@@ -267,6 +274,9 @@ def _server_failures(exc: dns.resolver.NoNameservers) -> tuple[DnsStatus, str]:
     SERVFAIL from any server makes the status SERVFAIL; a refusal, a malformed or
     truncated answer is an ERROR naming what the server did.
     """
+    import dns.exception
+    import dns.message
+
     errors = exc.kwargs.get("errors") or []
     reasons: list[str] = []
     servfail = False
@@ -298,3 +308,22 @@ def _server_failures(exc: dns.resolver.NoNameservers) -> tuple[DnsStatus, str]:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+#: The longest one lookup may take, in every command; the run's deadline may cut it shorter.
+LOOKUP_TIMEOUT = 5.0
+
+
+def client_for(net: NetOptions, *, ttl_cache_size: int | None = None) -> DnsClient:
+    """The DNS client of one run, by one rule for every command.
+
+    Lookups go to `net.nameservers` (else the system's resolver); each may take at most
+    `LOOKUP_TIMEOUT` seconds and never more than the run's whole `net.timeout`.
+    `ttl_cache_size` keeps answers for their TTL (bulk scans).
+    """
+    return DnsClient(
+        net.nameservers,
+        timeout=min(LOOKUP_TIMEOUT, net.timeout),
+        trust_ad=net.trust_ad,
+        ttl_cache_size=ttl_cache_size,
+    )

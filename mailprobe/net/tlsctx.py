@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import ssl
 import warnings
 from pathlib import Path
@@ -19,7 +20,12 @@ def strict_context(ca_file: Path | None = None) -> ssl.SSLContext:
     system store takes tens of milliseconds) and shared: callers must not modify it.
     Raises InvalidInputError when `ca_file` cannot be read as PEM certificates.
     """
-    ctx = ssl.create_default_context()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
+    capath = hashed_system_store()
+    if capath is not None:
+        ctx.load_verify_locations(capath=capath)
+    else:
+        ctx.load_default_certs(ssl.Purpose.SERVER_AUTH)
     if ca_file is not None:
         try:
             ctx.load_verify_locations(cafile=str(ca_file))
@@ -27,6 +33,40 @@ def strict_context(ca_file: Path | None = None) -> ssl.SSLContext:
             raise InvalidInputError(f"cannot load the CA file {ca_file}: {exc}") from None
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     return ctx
+
+
+def hashed_system_store() -> str | None:
+    """The system's hashed CA directory, when it holds the same CAs as the system bundle.
+
+    `update-ca-certificates` (Debian, Ubuntu, Alpine) writes the bundle file and a
+    directory of hash-named links to the same certificates side by side. Given the
+    directory, OpenSSL reads a CA certificate only when a chain needs it, instead of
+    parsing every certificate of the bundle up front, which costs tens to hundreds of
+    milliseconds per process. None (use Python's default loading) unless the bundle and
+    directory in use (after `SSL_CERT_FILE` / `SSL_CERT_DIR`) are OpenSSL's own defaults,
+    side by side, and the directory has hash links.
+    """
+    paths = ssl.get_default_verify_paths()
+    if not paths.cafile or not paths.capath or not paths.openssl_capath:
+        return None
+    real = os.path.realpath
+    cafile, capath = real(paths.cafile), real(paths.capath)
+    if cafile != real(paths.openssl_cafile) or capath != real(paths.openssl_capath):
+        return None  # pointed elsewhere by the environment: honour it as given
+    if os.path.dirname(cafile) != capath:
+        return None
+    try:
+        with os.scandir(capath) as entries:
+            if any(_is_hash_link(entry.name) for entry in entries):
+                return capath
+    except OSError:
+        return None
+    return None
+
+
+def _is_hash_link(name: str) -> bool:
+    stem, _, suffix = name.partition(".")
+    return len(stem) == 8 and suffix.isdigit() and all(c in "0123456789abcdef" for c in stem)
 
 
 def permissive_context() -> ssl.SSLContext:

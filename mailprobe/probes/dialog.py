@@ -305,7 +305,11 @@ class Session:
             ) from None
         self.obs.tls = tls_info(ssl_object, verified=self.plan.verified)
         self.obs.chain_len = chain_length(ssl_object)
-        self.obs.leaf_names_issuer_url = names_issuer_url(ssl_object.getpeercert(binary_form=True))
+        # Only the permissive connection's answer is read (to explain a failed strict one);
+        # a verified session never needs the DER parser.
+        self.obs.leaf_names_issuer_url = not self.plan.verified and names_issuer_url(
+            ssl_object.getpeercert(binary_form=True)
+        )
         self.obs.detected_security = (
             Security.TLS if self.plan.mode is Security.TLS else Security.STARTTLS
         )

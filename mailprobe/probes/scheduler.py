@@ -2,6 +2,10 @@
 
 At most `max_connections` probes run at once, and at most `per_host_connections` against
 one host. Credentials go only to endpoints that a trusted source or the user named.
+
+The deadline is kept, not approximated: a probe gets exactly the time left as its overall
+limit, a probe that would start with less than `MIN_PROBE_SECONDS` left is not started
+(`skipped`, with the reason), and whatever still runs at the deadline is cancelled.
 """
 
 from __future__ import annotations
@@ -10,12 +14,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mailprobe.models import (
     Candidate,
-    DiscoveryOptions,
     LoginResult,
     LoginStatus,
     ProbedCandidate,
@@ -25,33 +28,22 @@ from mailprobe.models import (
     Security,
     SourceId,
 )
+from mailprobe.probes.options import CheckOptions as CheckOptions  # its old home
 
 if TYPE_CHECKING:
     from mailprobe.net.dns import DnsClient
     from mailprobe.probes import Credentials
-    from mailprobe.probes.sharing import SharedProbes
     from mailprobe.redact import Redactor
 
 log = logging.getLogger("mailprobe.probes.scheduler")
 
+#: The least time a probe needs to say anything useful (connect, greeting and a capability
+#: round trip); a probe that would start with less left is reported `skipped` instead.
+MIN_PROBE_SECONDS = 0.25
 
-@dataclass(frozen=True)
-class CheckOptions:
-    """What verification may do, on top of the discovery options."""
-
-    discovery: DiscoveryOptions = field(default_factory=DiscoveryOptions)
-    max_connections: int = 10
-    per_host_connections: int = 2
-    credentials: Credentials | None = None
-    username_override: bool = False
-    allow_plaintext_login: bool = False
-    sender_check: bool = False
-    check_weak_tls: bool = False
-    #: Record the protocol conversation of every probe (`ProbeResult.transcript`).
-    transcript: bool = False
-    #: Probe results shared by every address of a bulk scan (see probes/sharing.py).
-    shared_probes: SharedProbes | None = field(default=None, compare=False, repr=False)
-    cert_warn_days: int = 30  # a certificate expiring within this many days: a warning
+#: How long past the deadline `collect` waits for probes to turn their own timeout into a
+#: result before cancelling them (each probe's limit already ends at the deadline).
+_SETTLE_SECONDS = 0.05
 
 
 #: Called when a probe starts (candidate) and ends (candidate, result); for progress output.
@@ -143,7 +135,9 @@ class Prober:
         )
         credentials, refusal = self._credentials(candidate)
         async with self._global_limit, host_limit:
-            remaining = max(0.5, self._deadline - time.monotonic())
+            remaining = self._deadline - time.monotonic()
+            if remaining < MIN_PROBE_SECONDS:
+                return self._skipped(candidate, remaining)
             log.debug(
                 "probe %s %s:%s %s: start (login %s, %.1f s left)",
                 setting.protocol,
@@ -187,6 +181,26 @@ class Prober:
             self._on_probe(candidate, result)
         return result
 
+    def _skipped(self, candidate: Candidate, remaining: float) -> ProbeResult:
+        setting = candidate.setting
+        left = max(0.0, remaining)
+        reason = (
+            f"not started: {left:.2f} s left before the overall deadline, "
+            f"less than the {MIN_PROBE_SECONDS:g} s a probe needs"
+        )
+        log.debug(
+            "probe %s %s:%s %s: %s",
+            setting.protocol,
+            setting.host,
+            setting.port,
+            setting.security,
+            reason,
+        )
+        result = ProbeResult(ProbeStatus.SKIPPED, reason, connections=0)
+        if self._on_probe is not None:
+            self._on_probe(candidate, result)
+        return result
+
     async def collect(self, candidates: Sequence[Candidate]) -> list[ProbedCandidate]:
         """Probe every candidate (reusing started probes); results in `candidates` order.
 
@@ -197,7 +211,7 @@ class Prober:
         tasks = [self._tasks[c.setting.endpoint] for c in candidates]
         if tasks:
             remaining = max(0.0, self._deadline - time.monotonic())
-            _done, pending = await asyncio.wait(tasks, timeout=remaining + 0.5)
+            _done, pending = await asyncio.wait(tasks, timeout=remaining + _SETTLE_SECONDS)
             for task in pending:
                 task.cancel()
             if pending:

@@ -2,21 +2,26 @@
 
 Nothing is read at import time or in the constructor. The first lookup parses every file,
 checks the folder as a whole (no domain or MX pattern claimed twice) and builds the
-indexes; later lookups are dictionary hits. `default_db()` is the bundled database,
+indexes; later lookups are dictionary hits. A folder that validated before and has not
+changed is read from a compact per-user index instead (see `cache.py`), and a lookup
+then decodes only the provider it returns. `default_db()` is the bundled database,
 shared by the whole process.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailprobe.errors import ProviderDbError
-from mailprobe.providers.cache import fingerprint, read_cache, write_cache
 from mailprobe.providers.model import Provider
 from mailprobe.providers.validate import load_provider_file, successor_problems
+
+if TYPE_CHECKING:
+    from mailprobe.providers.cache import CachedIndex
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _MAX_REPORTED = 25
@@ -100,11 +105,17 @@ def load_folder(folder: Path) -> tuple[Provider, ...]:
 
 @dataclass(frozen=True)
 class _Index:
-    ordered: tuple[Provider, ...]
-    by_id: dict[str, Provider]
-    exact: dict[str, Provider]
-    wildcard: dict[str, Provider]
-    mx: dict[str, Provider]
+    """Names -> provider ids, and a way to get the provider of an id.
+
+    Built from parsed files (`build`, checked as a whole) or taken from the compact cache
+    (`from_cache`, checked when it was written), where a provider is decoded on first use.
+    """
+
+    ids: tuple[str, ...]
+    exact: dict[str, str]
+    wildcard: dict[str, str]
+    mx: dict[str, str]
+    provider: Callable[[str], Provider]
 
     @classmethod
     def build(cls, providers: Iterable[Provider]) -> _Index:
@@ -112,18 +123,31 @@ class _Index:
         problems = cross_check(ordered)
         if problems:
             raise ProviderDbError("\n".join(problems[:_MAX_REPORTED]))
-        exact: dict[str, Provider] = {}
-        wildcard: dict[str, Provider] = {}
-        mx: dict[str, Provider] = {}
+        exact: dict[str, str] = {}
+        wildcard: dict[str, str] = {}
+        mx: dict[str, str] = {}
         for provider in ordered:
             for domain in provider.domains:
                 if domain.startswith("*."):
-                    wildcard[domain[2:]] = provider
+                    wildcard[domain[2:]] = provider.id
                 else:
-                    exact[domain] = provider
+                    exact[domain] = provider.id
             for pattern in provider.mx_patterns:
-                mx[pattern] = provider
-        return cls(ordered, {p.id: p for p in ordered}, exact, wildcard, mx)
+                mx[pattern] = provider.id
+        by_id = {p.id: p for p in ordered}
+        return cls(tuple(by_id), exact, wildcard, mx, by_id.__getitem__)
+
+    @classmethod
+    def from_cache(cls, cached: CachedIndex) -> _Index:
+        return cls(cached.ids, cached.exact, cached.wildcard, cached.mx, cached.provider)
+
+    def find(self, table: dict[str, str], name: str) -> Provider | None:
+        provider_id = table.get(name)
+        return None if provider_id is None else self.provider(provider_id)
+
+    @property
+    def ordered(self) -> tuple[Provider, ...]:
+        return tuple(self.provider(i) for i in self.ids)
 
 
 def _normalise(name: str) -> str:
@@ -187,29 +211,31 @@ class ProviderDb:
     def _get_index(self) -> _Index:
         if self._index is None:
             if self._given is not None:
-                providers = self._given
+                self._index = _Index.build(self._given)
             else:
                 folder = self.folder
                 assert folder is not None
-                providers = self._read_folder(folder)
-            self._index = _Index.build(providers)
+                self._index = self._read_folder(folder)
         return self._index
 
-    def _read_folder(self, folder: Path) -> tuple[Provider, ...]:
+    def _read_folder(self, folder: Path) -> _Index:
         stamp = None
-        if self._cache and folder.is_dir():
+        if self._cache:
+            from mailprobe.providers.cache import fingerprint, read_cache
+
             try:
-                stamp = fingerprint(folder, provider_files(folder))
+                stamp = fingerprint(folder)
             except OSError:
                 stamp = None
-        if stamp is not None:
-            cached = read_cache(folder, stamp)
+            cached = read_cache(folder, stamp) if stamp is not None else None
             if cached is not None:
-                return cached
-        providers = load_folder(folder)
+                return _Index.from_cache(cached)
+        index = _Index.build(load_folder(folder))
         if stamp is not None:
-            write_cache(folder, stamp, providers)
-        return providers
+            from mailprobe.providers.cache import write_cache
+
+            write_cache(folder, stamp, index.ordered, (index.exact, index.wildcard, index.mx))
+        return index
 
     def ensure_loaded(self) -> None:
         """Read, validate and index now (raises ProviderDbError if anything is wrong)."""
@@ -219,13 +245,13 @@ class ProviderDb:
         """The provider of `domain`: an exact entry first, then the closest `*.` wildcard."""
         index = self._get_index()
         name = _normalise(domain)
-        found = index.exact.get(name)
+        found = index.find(index.exact, name)
         if found is not None or not index.wildcard:
             return found
         rest = name
         while "." in rest:
             rest = rest.split(".", 1)[1]
-            found = index.wildcard.get(rest)
+            found = index.find(index.wildcard, rest)
             if found is not None:
                 return found
         return None
@@ -235,7 +261,7 @@ class ProviderDb:
         index = self._get_index()
         rest = _normalise(mx_host)
         while True:
-            found = index.mx.get(rest)
+            found = index.find(index.mx, rest)
             if found is not None:
                 return found
             if "." not in rest:
@@ -253,7 +279,9 @@ class ProviderDb:
 
     def get(self, provider_id: str) -> Provider | None:
         """The provider with this id, or None."""
-        return self._get_index().by_id.get(provider_id.strip().lower())
+        index = self._get_index()
+        wanted = provider_id.strip().lower()
+        return index.provider(wanted) if wanted in index.ids else None
 
     def providers(self) -> tuple[Provider, ...]:
         """Every provider, sorted by id."""
@@ -286,7 +314,7 @@ class ProviderDb:
         """Counts for reports: providers, domains, MX patterns."""
         index = self._get_index()
         return {
-            "providers": len(index.ordered),
+            "providers": len(index.ids),
             "domains": len(index.exact) + len(index.wildcard),
             "mx_patterns": len(index.mx),
         }

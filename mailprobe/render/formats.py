@@ -49,23 +49,27 @@ def write_report(
 
     Returns the format's own exit code (nagios), or None: use `exit_status_for`.
     """
+    return dispatch("mailprobe.render", report, fmt, stream, options, summary=summary)
+
+
+def dispatch(
+    package: str,
+    report: object,
+    fmt: OutputFormat,
+    stream: IO[str],
+    options: RenderOptions | None = None,
+    *,
+    summary: IO[str] | None = None,
+) -> int | None:
+    """Call `write` of the module `<package>.<fmt>`: each package (`mailprobe.render` for
+    check reports, `mailprobe.render.domain` for domain reports) has one module per format
+    with the same `write` signatures. Returns nagios' status, else None."""
+    from importlib import import_module
+
     opts = options or RenderOptions()
-    if fmt is OutputFormat.JSON:
-        from mailprobe.render import json as json_render
-
-        json_render.write(report, stream)
-    elif fmt is OutputFormat.MARKDOWN:
-        from mailprobe.render import markdown
-
-        markdown.write(report, stream, opts.rule)
-    elif fmt is OutputFormat.JUNIT:
-        from mailprobe.render import junit
-
-        junit.write(report, stream, opts.rule)
-    elif fmt is OutputFormat.NAGIOS:
-        from mailprobe.render import nagios
-
-        status = nagios.write(
+    module = import_module(f"{package}.{fmt}")
+    if fmt is OutputFormat.NAGIOS:
+        status = module.write(
             report,
             stream,
             opts.rule,
@@ -73,16 +77,12 @@ def write_report(
             cert_crit_days=opts.cert_crit_days,
         )
         return int(status)
-    elif fmt is OutputFormat.OPENMETRICS:
-        from mailprobe.render import openmetrics
-
-        openmetrics.write(report, stream)
+    if fmt is OutputFormat.TABLE:
+        module.write(report, stream, verbose=opts.verbose)
+    elif fmt in (OutputFormat.JSON, OutputFormat.OPENMETRICS):
+        module.write(report, stream)
     elif fmt is OutputFormat.GITHUB:
-        from mailprobe.render import github
-
-        github.write(report, stream, opts.rule, summary=summary)
+        module.write(report, stream, opts.rule, summary=summary)
     else:
-        from mailprobe.render import table
-
-        table.write(report, stream, verbose=opts.verbose)
+        module.write(report, stream, opts.rule)
     return None

@@ -8,9 +8,10 @@ goes to the `summary` stream, which the command line opens on `$GITHUB_STEP_SUMM
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import IO
 
-from mailprobe.exit_status import FailRule
+from mailprobe.exit_status import Assessed, FailRule
 from mailprobe.models import Change, Finding, Report, Severity
 from mailprobe.render import markdown
 
@@ -41,7 +42,7 @@ def _command(item: Finding | Change, rule: FailRule) -> str | None:
     return f"::{kind} title={escape_property(title)}::{escape_data(message)}"
 
 
-def commands(report: Report, rule: FailRule | None = None) -> list[str]:
+def commands(report: Assessed, rule: FailRule | None = None) -> list[str]:
     """One workflow command per error or warning finding and change."""
     rule = rule or FailRule()
     out = [_command(f, rule) for f in report.findings]
@@ -57,8 +58,19 @@ def write(
     summary: IO[str] | None = None,
 ) -> None:
     """Write the workflow commands to `stream` and the Markdown summary to `summary`."""
+    emit(report, stream, rule, summary, lambda: markdown.render(report, rule))
+
+
+def emit(
+    report: Assessed,
+    stream: IO[str],
+    rule: FailRule | None,
+    summary: IO[str] | None,
+    summary_text: Callable[[], str],
+) -> None:
+    """Write the workflow commands for `report`, and `summary_text()` to `summary`."""
     for line in commands(report, rule):
         stream.write(line + "\n")
     if summary is not None:
-        summary.write(markdown.render(report, rule))
+        summary.write(summary_text())
         summary.write("\n")

@@ -29,7 +29,9 @@ def _clean(text: str) -> str:
 
 
 @dataclass
-class _Case:
+class Case:
+    """One `<testcase>`: what failed in it (findings or changes), or why it was skipped."""
+
     classname: str
     name: str
     seconds: float = 0.0
@@ -38,7 +40,7 @@ class _Case:
     output: list[str] = field(default_factory=list)
 
 
-def _services(report: Report, rule: FailRule) -> list[_Case]:
+def _services(report: Report, rule: FailRule) -> list[Case]:
     verdicts = {v.protocol: v for v in service_verdicts(report)}
     cases = []
     for protocol in Protocol:
@@ -48,7 +50,7 @@ def _services(report: Report, rule: FailRule) -> list[_Case]:
             continue
         label = PROTOCOL_LABELS[protocol]
         name = f"{label} {verdict.where}" if verdict and verdict.where else label
-        case = _Case(str(protocol), name)
+        case = Case(str(protocol), name)
         for pc in endpoints:
             if pc.probe is not None:
                 case.seconds += (pc.probe.timings.total or 0.0) / 1000
@@ -64,10 +66,10 @@ def _services(report: Report, rule: FailRule) -> list[_Case]:
     return cases
 
 
-def _discovery(report: Report, rule: FailRule) -> list[_Case]:
+def _discovery(report: Report, rule: FailRule) -> list[Case]:
     if not report.sources:
         return []
-    case = _Case("discovery", "sources")
+    case = Case("discovery", "sources")
     case.seconds = max((o.elapsed_ms for o in report.sources), default=0.0) / 1000
     case.output = [f"{o.source}: {o.status}" for o in report.sources]
     case.failing = [
@@ -78,23 +80,23 @@ def _discovery(report: Report, rule: FailRule) -> list[_Case]:
     return [case]
 
 
-def _policy(report: Report, rule: FailRule) -> list[_Case]:
+def policy_cases(rules: Sequence[str], findings: Sequence[Finding], rule: FailRule) -> list[Case]:
+    """One test case per policy rule that was evaluated, failing with its violations."""
     cases = []
-    for key in report.policy_rules:
-        case = _Case("policy", key)
-        case.failing = [
-            f for f in report.findings if f.policy == key and rule.fails(f.id, f.severity)
-        ]
+    for key in rules:
+        case = Case("policy", key)
+        case.failing = [f for f in findings if f.policy == key and rule.fails(f.id, f.severity)]
         cases.append(case)
     return cases
 
 
-def _changes(report: Report, rule: FailRule) -> list[_Case]:
-    if not report.changes:
+def changes_cases(changes: Sequence[Change], rule: FailRule) -> list[Case]:
+    """The `baseline` test case listing the changes (none without changes)."""
+    if not changes:
         return []
-    case = _Case("baseline", "changes")
-    case.failing = [c for c in report.changes if rule.fails(c.id, c.severity)]
-    case.output = [f"{c.id}: {c.summary}" for c in report.changes]
+    case = Case("baseline", "changes")
+    case.failing = [c for c in changes if rule.fails(c.id, c.severity)]
+    case.output = [f"{c.id}: {c.summary}" for c in changes]
     return [case]
 
 
@@ -118,9 +120,14 @@ def build(report: Report, rule: FailRule | None = None) -> ET.Element:
     cases = [
         *_discovery(report, rule),
         *_services(report, rule),
-        *_policy(report, rule),
-        *_changes(report, rule),
+        *policy_cases(report.policy_rules, report.findings, rule),
+        *changes_cases(report.changes, rule),
     ]
+    return document(who(report), cases)
+
+
+def document(suite: str, cases: Sequence[Case]) -> ET.Element:
+    """`<testsuites>` with one `<testsuite>` named `suite` holding `cases`."""
     failures = sum(1 for c in cases if c.failing)
     skipped = sum(1 for c in cases if c.skipped)
     total = sum(c.seconds for c in cases)
@@ -132,10 +139,10 @@ def build(report: Report, rule: FailRule | None = None) -> ET.Element:
         "time": _seconds(total),
     }
     root = ET.Element("testsuites", {"name": "mailprobe", **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": _clean(who(report)), **counts})
+    parent = ET.SubElement(root, "testsuite", {"name": _clean(suite), **counts})
     for case in cases:
         element = ET.SubElement(
-            suite,
+            parent,
             "testcase",
             {
                 "classname": case.classname,
@@ -161,8 +168,13 @@ def build(report: Report, rule: FailRule | None = None) -> ET.Element:
     return root
 
 
+def write_document(root: ET.Element, stream: IO[str]) -> None:
+    """Write `root` as an XML document (declaration first) to `stream`."""
+    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    stream.write(ET.tostring(root, encoding="unicode"))
+    stream.write("\n")
+
+
 def write(report: Report, stream: IO[str], rule: FailRule | None = None) -> None:
     """Write the JUnit XML document to `stream`."""
-    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    stream.write(ET.tostring(build(report, rule), encoding="unicode"))
-    stream.write("\n")
+    write_document(build(report, rule), stream)

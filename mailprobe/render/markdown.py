@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import IO
 
 from mailprobe.exit_status import FailRule, exit_status_for
@@ -25,11 +26,15 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def outcome(status: int) -> str:
+    """`passed` or `failed (exit status N)`."""
+    return "passed" if status == 0 else f"failed (exit status {int(status)})"
+
+
 def _verdict(report: Report, rule: FailRule) -> str:
     status = exit_status_for(report, rule.severity, rule.ids)
-    outcome = "passed" if status == 0 else f"failed (exit status {int(status)})"
     services = ", ".join(v.text for v in service_verdicts(report)) or "no settings found"
-    return f"**Verdict: {outcome}.** {services}. {counts_text(report)}."
+    return f"**Verdict: {outcome(status)}.** {services}. {counts_text(report)}."
 
 
 def _settings(report: Report) -> list[str]:
@@ -65,16 +70,42 @@ def _where(item: Finding | Change) -> str:
     return f" ({escape(item.host)}{port})"
 
 
-def _finding(f: Finding) -> list[str]:
+def finding_lines(f: Finding) -> list[str]:
+    """A finding as a list item, with its advice on the next line."""
     lines = [f"- **{_SEVERITY[f.severity]}** `{f.id}`{_where(f)}: {escape(f.summary)}"]
     if f.advice:
         lines.append(f"  *Advice:* {escape(f.advice)}")
     return lines
 
 
-def _change(c: Change) -> list[str]:
+def change_lines(c: Change) -> list[str]:
+    """A change as a list item."""
     line = f"- **{_SEVERITY[c.severity]}** `{c.id}`{_where(c)}: {escape(c.summary)}"
     return [line]
+
+
+def sections(
+    findings: Sequence[Finding], changes: Sequence[Change], policy_rules: Sequence[str]
+) -> list[str]:
+    """The Findings, Changes and Policy sections (each only when there is something)."""
+    out: list[str] = []
+    if findings:
+        out += ["### Findings", ""]
+        for f in findings:
+            out += finding_lines(f)
+        out.append("")
+    if changes:
+        out += ["### Changes since the baseline", ""]
+        for c in changes:
+            out += change_lines(c)
+        out.append("")
+    if policy_rules:
+        rules = ", ".join(f"`{key}`" for key in policy_rules)
+        broken = sorted({f.policy for f in findings if f.policy})
+        state = "all met" if not broken else "violated: " + ", ".join(f"`{key}`" for key in broken)
+        out += ["### Policy", "", f"Rules checked: {rules}; {state}.", ""]
+    out.append(f"<sub>mailprobe {__version__}</sub>")
+    return out
 
 
 def render(report: Report, rule: FailRule | None = None) -> str:
@@ -83,22 +114,7 @@ def render(report: Report, rule: FailRule | None = None) -> str:
     title = who(report) + (f" ({report.provider.name})" if report.provider else "")
     out = [f"## mailprobe: {escape(title)}", "", _verdict(report, rule), ""]
     out += ["### Settings", "", *_settings(report), ""]
-    if report.findings:
-        out += ["### Findings", ""]
-        for f in report.findings:
-            out += _finding(f)
-        out.append("")
-    if report.changes:
-        out += ["### Changes since the baseline", ""]
-        for c in report.changes:
-            out += _change(c)
-        out.append("")
-    if report.policy_rules:
-        rules = ", ".join(f"`{key}`" for key in report.policy_rules)
-        broken = sorted({f.policy for f in report.findings if f.policy})
-        state = "all met" if not broken else "violated: " + ", ".join(f"`{key}`" for key in broken)
-        out += ["### Policy", "", f"Rules checked: {rules}; {state}.", ""]
-    out.append(f"<sub>mailprobe {__version__}</sub>")
+    out += sections(report.findings, report.changes, report.policy_rules)
     return "\n".join(out) + "\n"
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import IO
 
-from mailprobe.exit_status import ExitStatus, FailRule, exit_status_for
+from mailprobe.exit_status import Assessed, ExitStatus, FailRule, exit_status_for
 from mailprobe.models import Change, Finding, Report, Severity
 from mailprobe.render.verdict import counts_text, service_verdicts, severity_counts, who
 
@@ -32,27 +32,35 @@ class NagiosStatus(IntEnum):
 def nagios_status(report: Report, rule: FailRule | None = None) -> NagiosStatus:
     """The plugin status of `report` (see the module docstring)."""
     rule = rule or FailRule()
-    if exit_status_for(report, rule.severity, rule.ids) in (
+    blocked = exit_status_for(report, rule.severity, rule.ids) in (
         ExitStatus.NOT_FOUND,
         ExitStatus.UNTESTABLE,
-    ):
+    )
+    return status_of(report, rule, critical=blocked)
+
+
+def status_of(report: Assessed, rule: FailRule, *, critical: bool = False) -> NagiosStatus:
+    """CRITICAL if `critical` or for an error (or `--fail-on-id` match) among the findings
+    and changes, WARNING for a warning, else OK."""
+    if critical:
         return NagiosStatus.CRITICAL
     items = [(f.id, f.severity) for f in report.findings]
     items += [(c.id, c.severity) for c in report.changes]
-    critical = FailRule(Severity.ERROR, rule.ids)  # errors, and --fail-on-id matches
-    if any(critical.fails(i, s) for i, s in items):
+    errors = FailRule(Severity.ERROR, rule.ids)  # errors, and --fail-on-id matches
+    if any(errors.fails(i, s) for i, s in items):
         return NagiosStatus.CRITICAL
     if any(s is Severity.WARNING for _i, s in items):
         return NagiosStatus.WARNING
     return NagiosStatus.OK
 
 
-def _label(text: str) -> str:
+def label(text: str) -> str:
     """A perfdata label: quoted, without `=` or `'` (the guidelines forbid both)."""
     return "'" + text.replace("'", "").replace("=", "") + "'"
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
+    """A perfdata value: at most one decimal, no trailing zeros."""
     return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
 
 
@@ -66,17 +74,28 @@ def perfdata(report: Report, cert_warn_days: int = 30, cert_crit_days: int | Non
         s = pc.candidate.setting
         name = f"{s.protocol} {s.host}:{s.port}"
         if probe.timings.total is not None:
-            items.append(f"{_label(name + ' time')}={_number(probe.timings.total)}ms;;;0")
+            items.append(time_item(name, probe.timings.total))
         cert = probe.tls.cert if probe.tls is not None else None
         if cert is not None:
-            crit = f"{cert_crit_days}:" if cert_crit_days is not None else ""
-            items.append(
-                f"{_label(name + ' cert_days')}={cert.days_left};{cert_warn_days}:;{crit};;"
-            )
+            items.append(cert_days_item(name, cert.days_left, cert_warn_days, cert_crit_days))
+    return " ".join([*items, *count_items(report)])
+
+
+def time_item(name: str, ms: float) -> str:
+    """`'NAME time'=12.3ms;;;0`."""
+    return f"{label(name + ' time')}={number(ms)}ms;;;0"
+
+
+def cert_days_item(name: str, days: int, warn: int, crit: int | None) -> str:
+    """`'NAME cert_days'=N;WARN:;CRIT:;;` (alert below the thresholds)."""
+    critical = f"{crit}:" if crit is not None else ""
+    return f"{label(name + ' cert_days')}={days};{warn}:;{critical};;"
+
+
+def count_items(report: Assessed) -> list[str]:
+    """`'findings_error'=N;;;0` and the like, per severity (findings and changes)."""
     counts = severity_counts(report)
-    for severity in Severity:
-        items.append(f"{_label('findings_' + str(severity))}={counts[severity]};;;0")
-    return " ".join(items)
+    return [f"{label('findings_' + str(s))}={counts[s]};;;0" for s in Severity]
 
 
 def _one_line(text: str) -> str:
@@ -93,6 +112,13 @@ def render(
     """The plugin output: status line with perfdata, then one line per problem."""
     status = nagios_status(report, rule)
     services = ", ".join(v.text for v in service_verdicts(report)) or "no settings found"
+    perf = perfdata(report, cert_warn_days, cert_crit_days)
+    return plugin_output(report, status, f"{who(report)}: {services}", perf)
+
+
+def plugin_output(report: Assessed, status: NagiosStatus, headline: str, perf: str) -> str:
+    """`MAILPROBE STATUS - headline; counts: worst problem | perf`, then one line per
+    warning or error (findings, then changes)."""
     problems: list[Finding | Change] = [
         f for f in report.findings if f.severity is not Severity.INFO
     ]
@@ -101,8 +127,8 @@ def render(
     if status is not NagiosStatus.OK and (problems or changes):
         worst = sorted([*problems, *changes], key=lambda i: -i.severity.rank)[0]
         first = f": {worst.summary}"
-    line = f"MAILPROBE {status.name} - {who(report)}: {services}; {counts_text(report)}{first}"
-    out = [f"{_one_line(line)} | {perfdata(report, cert_warn_days, cert_crit_days)}"]
+    line = f"MAILPROBE {status.name} - {headline}; {counts_text(report)}{first}"
+    out = [f"{_one_line(line)} | {perf}"]
     for item in [*problems, *changes]:
         out.append(_one_line(f"[{item.severity.upper()}] {item.id}: {item.summary}"))
     return "\n".join(out) + "\n"

@@ -18,10 +18,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import IO
 
-from mailprobe.models import ProbedCandidate, Report, Severity
+from mailprobe.exit_status import Assessed
+from mailprobe.models import Change, Finding, ProbedCandidate, Report, Severity
 from mailprobe.render.verdict import who, works
 
-_Labels = Sequence[tuple[str, str]]
+Labels = Sequence[tuple[str, str]]
 
 
 def escape_label(value: str) -> str:
@@ -29,7 +30,7 @@ def escape_label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _labels(labels: _Labels) -> str:
+def _labels(labels: Labels) -> str:
     return "{" + ",".join(f'{k}="{escape_label(v)}"' for k, v in labels) + "}"
 
 
@@ -39,7 +40,7 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
-def _endpoint_labels(address: str, pc: ProbedCandidate) -> _Labels:
+def _endpoint_labels(address: str, pc: ProbedCandidate) -> Labels:
     s = pc.candidate.setting
     return (
         ("address", address),
@@ -50,7 +51,8 @@ def _endpoint_labels(address: str, pc: ProbedCandidate) -> _Labels:
     )
 
 
-def _timestamp(iso: str) -> float | None:
+def timestamp(iso: str) -> float | None:
+    """Unix time of an ISO 8601 date (`...Z`), or None if it cannot be read."""
     try:
         when = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
@@ -60,16 +62,20 @@ def _timestamp(iso: str) -> float | None:
     return when.timestamp()
 
 
-class _Family:
+class Family:
+    """One gauge metric family and its samples."""
+
     def __init__(self, name: str, help_text: str) -> None:
         self.name = name
         self.help = help_text
         self.samples: list[str] = []
 
-    def add(self, labels: _Labels, value: float) -> None:
+    def add(self, labels: Labels, value: float) -> None:
+        """Add a sample with `labels` (escaped here)."""
         self.samples.append(f"{self.name}{_labels(labels)} {_number(value)}")
 
     def lines(self) -> list[str]:
+        """HELP, TYPE and the samples (nothing for a family without samples)."""
         if not self.samples:
             return []
         return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge", *self.samples]
@@ -78,11 +84,11 @@ class _Family:
 def render(report: Report) -> str:
     """The metrics of `report` as OpenMetrics text."""
     address = who(report)
-    up = _Family("mailprobe_service_up", "1 if the endpoint answered as configured, else 0.")
-    duration = _Family(
+    up = Family("mailprobe_service_up", "1 if the endpoint answered as configured, else 0.")
+    duration = Family(
         "mailprobe_probe_duration_seconds", "Time the live test of the endpoint took."
     )
-    expiry = _Family(
+    expiry = Family(
         "mailprobe_cert_expiry_timestamp_seconds",
         "When the endpoint's TLS certificate expires (Unix time).",
     )
@@ -95,20 +101,45 @@ def render(report: Report) -> str:
         if probe.timings.total is not None:
             duration.add(labels, round(probe.timings.total / 1000, 6))
         cert = probe.tls.cert if probe.tls is not None else None
-        stamp = _timestamp(cert.not_after) if cert is not None else None
+        stamp = timestamp(cert.not_after) if cert is not None else None
         if stamp is not None:
             expiry.add(labels, stamp)
-    findings = _Family("mailprobe_findings", "Findings of the last run, by severity.")
+    base = (("address", address),)
+    families = [up, duration, expiry, *count_families(report, base)]
+    return exposition(families)
+
+
+def _per_severity(
+    name: str, help_text: str, items: Sequence[Finding | Change], base: Labels
+) -> Family:
+    family = Family(name, help_text)
     for severity in Severity:
-        count = sum(1 for f in report.findings if f.severity is severity)
-        findings.add((("address", address), ("severity", str(severity))), count)
-    families = [up, duration, expiry, findings]
+        count = sum(1 for i in items if i.severity is severity)
+        family.add((*base, ("severity", str(severity))), count)
+    return family
+
+
+def count_families(report: Assessed, base: Labels) -> list[Family]:
+    """`mailprobe_findings{...,severity}` and, with a baseline, `mailprobe_changes`."""
+    families = [
+        _per_severity(
+            "mailprobe_findings", "Findings of the last run, by severity.", report.findings, base
+        )
+    ]
     if report.changes:
-        changes = _Family("mailprobe_changes", "Changes since the baseline, by severity.")
-        for severity in Severity:
-            count = sum(1 for c in report.changes if c.severity is severity)
-            changes.add((("address", address), ("severity", str(severity))), count)
-        families.append(changes)
+        families.append(
+            _per_severity(
+                "mailprobe_changes",
+                "Changes since the baseline, by severity.",
+                report.changes,
+                base,
+            )
+        )
+    return families
+
+
+def exposition(families: Sequence[Family]) -> str:
+    """The families as OpenMetrics text, ending with `# EOF`."""
     lines = [line for family in families for line in family.lines()]
     return "\n".join([*lines, "# EOF"]) + "\n"
 

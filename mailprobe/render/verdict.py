@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from mailprobe.exit_status import Assessed
 from mailprobe.models import ProbedCandidate, ProbeStatus, Protocol, Report, Security, Severity
 
 PROTOCOL_LABELS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
@@ -52,7 +53,7 @@ def service_verdicts(report: Report) -> list[ServiceVerdict]:
     return out
 
 
-def severity_counts(report: Report) -> Counter[Severity]:
+def severity_counts(report: Assessed) -> Counter[Severity]:
     """How many findings and changes there are of each severity."""
     counts: Counter[Severity] = Counter({s: 0 for s in Severity})
     counts.update(f.severity for f in report.findings)
@@ -60,7 +61,7 @@ def severity_counts(report: Report) -> Counter[Severity]:
     return counts
 
 
-def counts_text(report: Report) -> str:
+def counts_text(report: Assessed) -> str:
     """`1 error, 2 warnings, 0 info` over findings and changes."""
     c = severity_counts(report)
     err, warn = c[Severity.ERROR], c[Severity.WARNING]

@@ -128,7 +128,7 @@ class _Shared:
 
 def _shared(settings: ScanSettings) -> _Shared:
     from mailprobe.net.budget import HostBudget
-    from mailprobe.net.dns import DnsClient
+    from mailprobe.net.dns import client_for
     from mailprobe.probes.sharing import SharedProbes
     from mailprobe.providers import default_db
 
@@ -142,12 +142,7 @@ def _shared(settings: ScanSettings) -> _Shared:
         per_host_connections=settings.per_host,
         shared_probes=probes,
     )
-    dns = DnsClient(
-        net.nameservers,
-        timeout=min(net.timeout, 5.0),
-        trust_ad=net.trust_ad,
-        ttl_cache_size=DNS_CACHE_ENTRIES,
-    )
+    dns = client_for(net, ttl_cache_size=DNS_CACHE_ENTRIES)
     return _Shared(default_db(), dns, options, probes)
 
 

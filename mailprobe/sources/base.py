@@ -58,10 +58,9 @@ class SourceContext:
     def dns(self) -> DnsClient:
         """The run's DNS client, aimed at `--nameserver` when given."""
         if self._dns is None:
-            from mailprobe.net.dns import DnsClient
+            from mailprobe.net.dns import client_for
 
-            net = self.options.net
-            self._dns = DnsClient(net.nameservers, timeout=net.timeout, trust_ad=net.trust_ad)
+            self._dns = client_for(self.options.net)
         return self._dns
 
     @property

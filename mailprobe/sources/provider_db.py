@@ -44,8 +44,8 @@ def _by_domain(ctx: SourceContext, provider: Provider) -> SourceOutcome:
     )
 
 
-async def run(ctx: SourceContext) -> SourceOutcome:
-    """Look the address's domain up; if unknown and online, try the domain's MX hosts."""
+def lookup(ctx: SourceContext) -> SourceOutcome | None:
+    """What the database alone says (no I/O); None when the MX hosts must be looked up."""
     domain = ctx.address.domain
     try:
         provider = ctx.providers.by_domain(domain)
@@ -55,6 +55,15 @@ async def run(ctx: SourceContext) -> SourceOutcome:
         return _by_domain(ctx, provider)
     if ctx.options.offline:
         return empty(SOURCE, f"{domain} is not in the bundled database (offline: MX not checked)")
+    return None
+
+
+async def run(ctx: SourceContext) -> SourceOutcome:
+    """Look the address's domain up; if unknown and online, try the domain's MX hosts."""
+    known = lookup(ctx)
+    if known is not None:
+        return known
+    domain = ctx.address.domain
     from mailprobe.domains import mx_hosts
     from mailprobe.net.dns import DnsStatus  # only online runs load the DNS library
 
