@@ -113,7 +113,7 @@ def export(
     """
     from mailprobe.address import parse_address
     from mailprobe.export import client_settings, to_json, to_mobileconfig, to_thunderbird
-    from mailprobe.pipeline import CheckOptions, run_check, run_discover
+    from mailprobe.pipeline import CheckOptions, run_check, run_discover, run_discover_offline
 
     target = _target(output, force)
     parsed = parse_address(address)
@@ -133,6 +133,8 @@ def export(
     if verify:
         options = CheckOptions(discovery=discovery, max_connections=max_connections)
         report = asyncio.run(run_check(parsed, options))
+    elif offline:
+        report = run_discover_offline(parsed, discovery)
     else:
         report = asyncio.run(run_discover(parsed, discovery))
     settings = client_settings(report, verified_only=verify)
