@@ -7,6 +7,7 @@ the problem in plain words, gives the settings to type, and uses no jargon.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import ssl
@@ -53,6 +54,7 @@ IMAP, POP3, SMTP = Protocol.IMAP, Protocol.POP3, Protocol.SMTP
 TLS, STARTTLS, PLAIN = Security.TLS, Security.STARTTLS, Security.PLAIN
 NAMES = {IMAP: "imap.fault.test", POP3: "pop.fault.test", SMTP: "smtp.fault.test"}
 WIDTH = 72
+SECRET = "Tr0ub4dor&3-secret"
 
 #: Words a customer should never have to read.
 JARGON = (
@@ -117,11 +119,15 @@ async def probe_report(
     timeout: float = 8.0,
     credentials: Credentials | None = None,
     dns: DnsClient | None = None,
+    sender_check: bool = False,
 ) -> Report:
     """`mailprobe probe NAME:PORT -p PROTOCOL -s SECURITY`, as a library call."""
     net = NetOptions(connect_to=(route,) if route else (), ca_file=certs.ca.cert, timeout=timeout)
     options = CheckOptions(
-        discovery=DiscoveryOptions(net=net), credentials=credentials, username_override=True
+        discovery=DiscoveryOptions(net=net),
+        credentials=credentials,
+        username_override=True,
+        sender_check=sender_check,
     )
     return await run_probe(
         NAMES[protocol],
@@ -144,7 +150,8 @@ class Scenario:
     security: Security
     expect: tuple[str, ...]
     timeout: float = 8.0
-    login_reply: bool = False
+    login: bool = False
+    sender_check: bool = False
 
 
 def _good(certs: FaultCerts) -> ssl.SSLContext:
@@ -164,6 +171,26 @@ def _imap_starttls(certs: FaultCerts, **kw: object) -> Handler:
 
 def _pop3_tls(pair: str) -> Callable[[FaultCerts], Handler]:
     return lambda c: implicit_tls(server_context(getattr(c, pair)), pop3_server(Behaviour()))
+
+
+async def _no_ehlo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """An old SMTP server that refuses EHLO (only HELO) and offers no encryption."""
+    writer.write(b"220 old.fault.test SMTP\r\n")
+    while line := await reader.readline():
+        command = line.upper()
+        if command.startswith(b"EHLO"):
+            writer.write(b"502 5.5.2 what?\r\n")
+        elif command.startswith(b"HELO"):
+            writer.write(b"250 old.fault.test\r\n")
+        elif command.startswith(b"QUIT"):
+            writer.write(b"221 bye\r\n")
+            await writer.drain()
+            return
+        await writer.drain()
+
+
+def _smtp_tls(certs: FaultCerts, **kw: object) -> Handler:
+    return implicit_tls(_good(certs), smtp_server(Behaviour(**kw)))  # type: ignore[arg-type]
 
 
 SCENARIOS = [
@@ -296,6 +323,89 @@ SCENARIOS = [
         ("does not let mail apps sign in",),
     ),
     Scenario(
+        "tarpit_on_a_tls_port",
+        lambda c: tarpit(),
+        IMAP,
+        993,
+        TLS,
+        ("never finished switching on encryption",),
+        timeout=3.0,
+    ),
+    Scenario(
+        "overlong_greeting",
+        lambda c: imap_server(Behaviour(greeting="* OK " + "x" * 70_000)),
+        IMAP,
+        143,
+        PLAIN,
+        ("does not speak IMAP",),
+    ),
+    Scenario(
+        "delayed_greeting",
+        lambda c: _imap_starttls(c, greeting_delay=0.6),
+        IMAP,
+        143,
+        STARTTLS,
+        ("Receiving mail (IMAP) works",),
+    ),
+    Scenario(
+        "logindisabled",
+        lambda c: imap_server(
+            Behaviour(
+                caps=("IMAP4rev1", "STARTTLS", "LOGINDISABLED"),
+                caps_tls=("IMAP4rev1", "AUTH=PLAIN"),
+                starttls=_good(c),
+            )
+        ),
+        IMAP,
+        143,
+        STARTTLS,
+        ("Receiving mail (IMAP) works", "Encryption: STARTTLS"),
+    ),
+    Scenario(
+        "no_ehlo_no_encryption",
+        lambda c: _no_ehlo,
+        SMTP,
+        25,
+        PLAIN,
+        ("but without encryption", "cannot encrypt the connection on port 25", "None (unsafe"),
+    ),
+    Scenario(
+        "plain_typed_but_starttls_offered",
+        _imap_starttls,
+        IMAP,
+        143,
+        PLAIN,
+        ("Change Encryption from None to STARTTLS", "Encryption: STARTTLS"),
+    ),
+    Scenario(
+        "echoed_password",
+        lambda c: _smtp_tls(c, caps=("AUTH LOGIN",), login_reply="535 5.7.8 bad", echo_login=True),
+        SMTP,
+        465,
+        TLS,
+        ("rejected the username or password", 'The server said: "535 5.7.8 bad'),
+        login=True,
+    ),
+    Scenario(
+        "login_mechanism_missing",
+        lambda c: _smtp_tls(c, caps=("AUTH CRAM-MD5",)),
+        SMTP,
+        465,
+        TLS,
+        ("offers no way to sign in with a password", "Which way of signing in"),
+        login=True,
+    ),
+    Scenario(
+        "sender_refused",
+        lambda c: _smtp_tls(c, caps=("AUTH PLAIN",), mail_reply="553 5.7.1 not yours"),
+        SMTP,
+        465,
+        TLS,
+        ("refused to send mail from this address",),
+        login=True,
+        sender_check=True,
+    ),
+    Scenario(
         "oauth_only",
         lambda c: implicit_tls(
             _good(c), smtp_server(Behaviour(caps=("AUTH XOAUTH2 OAUTHBEARER",)))
@@ -319,8 +429,11 @@ async def test_every_fault_is_named_without_jargon(certs: FaultCerts, scenario: 
             scenario.security,
             certs,
             timeout=scenario.timeout,
+            credentials=Credentials("alice@fault.test", SECRET) if scenario.login else None,
+            sender_check=scenario.sender_check,
         )
     text = render_text(report, width=WIDTH)
+    assert SECRET not in text
     assert_plain(text)
     flat = " ".join(text.split())
     for words in scenario.expect:

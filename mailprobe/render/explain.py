@@ -53,6 +53,11 @@ ENCRYPTION_NAMES: Mapping[Security, str] = MappingProxyType(
     }
 )
 
+#: The same names without the warning, for "change X to Y".
+_SHORT_NAMES: Mapping[Security, str] = MappingProxyType(
+    {Security.TLS: "SSL/TLS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "None"}
+)
+
 #: What each service is for, in everyday words.
 SERVICE_WORDS: Mapping[Protocol, str] = MappingProxyType(
     {
@@ -181,8 +186,8 @@ _NOTES: Mapping[str, str] = MappingProxyType(
         "be slow or fail now and then",
         "tls.old_version_accepted": "{host} still accepts outdated encryption besides the "
         "current kind; nothing breaks",
-        "auth.before_tls": "{host} would also take the password unencrypted on port {port}, "
-        "so keep Encryption set as shown",
+        "auth.before_tls": "{host} would also accept the password unencrypted on port "
+        "{port}: never set Encryption to None",
     }
 )
 
@@ -260,11 +265,17 @@ def _why(report: Report, rec: Recommendation) -> str:
     return _fill(_STATUS_WHY.get(status, _STATUS_WHY[ProbeStatus.SKIPPED]), setting, rec.probe)
 
 
+#: Warnings the "Change Encryption from None to STARTTLS" step already deals with.
+_SAID_BY_UPGRADE = frozenset({"auth.before_tls", "security.plaintext_setting"})
+
+
 def _notes(report: Report, rec: Recommendation) -> list[str]:
     setting = rec.candidate.setting
     notes: list[str] = []
     for f in report.findings:
         if not _about(f, setting) or f.severity is Severity.INFO:
+            continue
+        if _upgradable(rec) and f.id in _SAID_BY_UPGRADE:
             continue
         template = _NOTES.get(f.id) or _WHY.get(f.id)
         if template is not None:
@@ -376,10 +387,20 @@ def _change_steps(report: Report) -> list[Step]:
     steps: list[Step] = []
     for protocol in Protocol:
         rec = report.recommended.get(protocol)
-        if rec is None or rec.verified or rec.probe is None:
+        if rec is None or rec.probe is None:
             continue
         setting, probe = rec.candidate.setting, rec.probe
-        typed = ENCRYPTION_NAMES[setting.security]
+        typed = _SHORT_NAMES[setting.security]
+        if _upgradable(rec):
+            steps.append(
+                Step(
+                    "Change Encryption from None to STARTTLS: the server can encrypt, and "
+                    "without it the password can be read on the network."
+                )
+            )
+            continue
+        if rec.verified:
+            continue
         if probe.detected_protocol is not None and probe.detected_protocol is not protocol:
             port = STANDARD_PORTS[(protocol, setting.security)]
             if port != setting.port:
@@ -394,7 +415,7 @@ def _change_steps(report: Report) -> list[Step]:
         elif (
             probe.detected_security is not None and probe.detected_security is not setting.security
         ):
-            detected = ENCRYPTION_NAMES[probe.detected_security]
+            detected = _SHORT_NAMES[probe.detected_security]
             steps.append(Step(f"Change Encryption from {typed} to {detected}."))
         elif probe.status in (ProbeStatus.REFUSED, ProbeStatus.TIMEOUT):
             port = STANDARD_PORTS[(protocol, setting.security)]
@@ -408,10 +429,18 @@ def _change_steps(report: Report) -> list[Step]:
     return steps
 
 
+def _upgradable(rec: Recommendation) -> bool:
+    """True for a working unencrypted setting on a port that offers STARTTLS."""
+    detected = rec.probe.detected_security if rec.probe is not None else None
+    return rec.candidate.setting.security is Security.PLAIN and detected is Security.STARTTLS
+
+
 def _fixed_security(rec: Recommendation) -> Security:
     """The encryption to type: the detected one when the probe found the port's real mode."""
     detected = rec.probe.detected_security if rec.probe is not None else None
     configured = rec.candidate.setting.security
+    if _upgradable(rec):
+        return Security.STARTTLS
     if rec.verified or detected is None or detected is Security.PLAIN:
         return configured
     return detected
@@ -513,15 +542,22 @@ def _settings_steps(report: Report) -> list[Step]:
     return steps
 
 
+#: Login outcomes whose detail is the server's own reply (the others are mailprobe's words).
+_SERVER_REPLIES = frozenset(
+    {
+        LoginStatus.WRONG_CREDENTIALS,
+        LoginStatus.APP_PASSWORD_REQUIRED,
+        LoginStatus.ACCOUNT_DISABLED,
+    }
+)
+
+
 def _quote(rec: Recommendation) -> str | None:
     """The server's own words about the failure: its login reply, else its greeting."""
     probe = rec.probe
     if probe is None:
         return None
-    if probe.login is not None and probe.login.status not in (
-        LoginStatus.OK,
-        LoginStatus.NOT_ATTEMPTED,
-    ):
+    if probe.login is not None and probe.login.status in _SERVER_REPLIES:
         words = server_words(probe.login.detail)
         if words:
             return words
@@ -540,7 +576,12 @@ def _ask_step(report: Report) -> list[Step]:
     provider = report.provider
     who = provider.name if provider is not None else "the provider or the mail administrator"
     service = setting.protocol.value.upper()
-    if rec.probe is not None and rec.probe.status is ProbeStatus.AUTH_FAILED:
+    if _login_status(rec) is LoginStatus.MECHANISM_MISSING:
+        question = (
+            f"Which way of signing in does {setting.host} accept from mail apps on port "
+            f"{setting.port}?"
+        )
+    elif rec.probe is not None and rec.probe.status is ProbeStatus.AUTH_FAILED:
         account = f" for {report.address}" if report.address else ""
         question = (
             f"{setting.host} refuses my sign-in{account}: is the account active, and does "
@@ -562,8 +603,8 @@ def _ask_step(report: Report) -> list[Step]:
         )
     else:
         question = (
-            f"Is {service} on {setting.host} port {setting.port} with "
-            f"{ENCRYPTION_NAMES[setting.security]} the right setting, and why does it fail?"
+            f"Is {service} on {setting.host} port {setting.port} with encryption "
+            f"{_SHORT_NAMES[setting.security]} the right setting, and why does it fail?"
         )
     text = f'If it still does not work, ask {who}: "{question}"'
     quoted = _quote(rec)
