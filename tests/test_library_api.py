@@ -50,11 +50,8 @@ class PacketCounter:
     """A loopback UDP socket and TCP listener on one port, counting what reaches them."""
 
     def __init__(self) -> None:
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.bind(("127.0.0.1", 0))
+        self.tcp, self.udp = self._bind_pair()
         self.port = self.tcp.getsockname()[1]
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", self.port))
         self.tcp.listen(16)
         self.tcp.settimeout(0.1)
         self.udp.settimeout(0.1)
@@ -65,6 +62,26 @@ class PacketCounter:
             threading.Thread(target=self._serve_udp, daemon=True),
             threading.Thread(target=self._serve_tcp, daemon=True),
         ]
+
+    @staticmethod
+    def _bind_pair() -> tuple[socket.socket, socket.socket]:
+        """A TCP listener and a UDP socket on one free loopback port.
+
+        A port free for TCP may be taken for UDP by another process on this shared
+        machine, so a few ports are tried.
+        """
+        for _attempt in range(50):
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            tcp.bind(("127.0.0.1", 0))
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                udp.bind(("127.0.0.1", tcp.getsockname()[1]))
+            except OSError:
+                tcp.close()
+                udp.close()
+                continue
+            return tcp, udp
+        raise OSError("no loopback port was free for both TCP and UDP")
 
     @property
     def packets(self) -> int:

@@ -29,6 +29,7 @@ from mailprobe.cli.options import (
     ConnectToOpt,
     DebugOpt,
     DetailsOpt,
+    ExplainOpt,
     FailOnIdOpt,
     FailOnOpt,
     FormatOpt,
@@ -200,6 +201,7 @@ def check(
     brief: BriefOpt = False,
     details: DetailsOpt = False,
     color: ColorOpt = ColorMode.AUTO,
+    explain: ExplainOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -219,6 +221,7 @@ def check(
         policy=policy,
         baseline=baseline,
         cert_warn_days=cert_warn_days,
+        explain=explain,
     )
     from mailprobe.address import parse_address
     from mailprobe.pipeline import CheckOptions, run_check, run_discover_offline
@@ -408,6 +411,7 @@ def probe(
     brief: BriefOpt = False,
     details: DetailsOpt = False,
     color: ColorOpt = ColorMode.AUTO,
+    explain: ExplainOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -429,6 +433,7 @@ def probe(
         policy=policy,
         baseline=baseline,
         cert_warn_days=cert_warn_days,
+        explain=explain,
     )
     from mailprobe.pipeline import CheckOptions, infer_protocol, run_probe
 
@@ -546,6 +551,12 @@ def _register_domain() -> None:
     app.command("domain", epilog=EXAMPLES)(domain)
 
 
+def _register_export() -> None:
+    from mailprobe.cli.export import _EXAMPLES, export
+
+    app.command(name="export", epilog=_EXAMPLES)(export)
+
+
 #: Commands and groups living in their own modules, registered only when the command line
 #: needs them (a lookup never imports the `db` commands). Name -> registration function.
 _LAZY: dict[str, Callable[[], None]] = {
@@ -555,6 +566,7 @@ _LAZY: dict[str, Callable[[], None]] = {
     "diff": _register_ci,
     "schema": _register_schema,
     "domain": _register_domain,
+    "export": _register_export,
 }
 _registered: set[Callable[[], None]] = set()
 

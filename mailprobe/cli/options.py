@@ -190,6 +190,14 @@ ColorOpt = Annotated[
         "always or never.",
     ),
 ]
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Instead of tables, numbered plain-language steps for a non-expert: what "
+        "works, what to type into the mail app, what to ask the provider.",
+    ),
+]
 LoginOpt = Annotated[
     bool,
     typer.Option(

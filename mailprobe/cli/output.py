@@ -46,6 +46,7 @@ class OutputOptions:
     policy: Policy | None = None
     baseline: Mapping[str, Any] | None = None
     cert_warn_days: int = 30
+    explain: bool = False  # plain-language steps (table) or steps first (markdown)
 
     @classmethod
     def from_cli(
@@ -61,9 +62,14 @@ class OutputOptions:
         policy: Path | None = None,
         baseline: Path | None = None,
         cert_warn_days: int = 30,
+        explain: bool = False,
     ) -> OutputOptions:
         """Validate the options and read the policy and baseline files."""
         chosen = output_format(json_out, fmt)
+        if explain and chosen not in (OutputFormat.TABLE, OutputFormat.MARKDOWN):
+            raise InvalidOptionError(
+                f"--explain works with table output and --format markdown, not {chosen}"
+            )
         loaded_policy = None
         if policy is not None:
             from mailprobe.policy import load_policy
@@ -86,6 +92,7 @@ class OutputOptions:
             policy=loaded_policy,
             baseline=loaded_baseline,
             cert_warn_days=cert_warn_days,
+            explain=explain,
         )
 
     @property
@@ -104,6 +111,13 @@ def finish(report: Report, out: OutputOptions) -> int:
         from mailprobe.baseline import apply_baseline
 
         report = apply_baseline(report, out.baseline)
+    if out.explain:
+        from mailprobe.render import explain
+
+        if out.fmt is not OutputFormat.MARKDOWN:
+            explain.write(report, sys.stdout)
+            return int(exit_status_for(report, out.rule.severity, out.rule.ids))
+        sys.stdout.write(explain.render_markdown(report) + "\n")  # a ticket: steps first
     return conclude(
         out,
         "mailprobe.render",
