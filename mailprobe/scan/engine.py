@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("mailprobe.scan")
 
 #: Finished results that may wait behind a slower address, as a multiple of concurrency.
-WINDOW_FACTOR = 4
+WINDOW_FACTOR = 16
 #: Distinct inputs whose result is remembered to answer a repeated line without a rescan.
 DEDUPE_ENTRIES = 4096
 #: DNS answers kept for their TTL across the scan.
