@@ -135,7 +135,7 @@ def scan_command(
     """
     from mailprobe.cli.app import _run, _setup_logging
     from mailprobe.pipeline import CheckOptions
-    from mailprobe.scan import ScanSettings, read_inputs, scan
+    from mailprobe.scan import RecordSummary, ScanSettings, read_inputs, scan
     from mailprobe.scan.resume import finished_inputs, remaining, repair_tail
     from mailprobe.scan.summary import ScanSummary
 
@@ -186,10 +186,7 @@ def scan_command(
         total = _count(file) if output is None or not resume else None
         progress = ScanProgress(sys.stderr, total)
 
-    def observe(record: object) -> None:
-        from mailprobe.scan.engine import RecordSummary
-
-        assert isinstance(record, RecordSummary)
+    def observe(record: RecordSummary) -> None:
         if counts is not None:
             counts.add(record)
         if progress is not None:
