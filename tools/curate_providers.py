@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -661,6 +662,29 @@ for _pid, _extra in ROUND2_EXTRA_DOMAINS.items():
 for _pid, _specs in ROUND2_EXTRA_SERVERS.items():
     EXTRA_SERVERS[_pid] = [*EXTRA_SERVERS.get(_pid, []), *_specs]
 SOURCE_URLS.update(ROUND2_SOURCE_URLS)
+
+#: Round-2 data modules, one per group of providers (see each module's docstring). Each may
+#: define PROVIDERS, EXTRA_DOMAINS, EXTRA_SERVERS, EXTRA_MX, SOURCE_URLS and SUCCESSORS in
+#: the shapes used above.
+GROUP_MODULES = ("curated_upstream", "curated_freemail", "curated_legacy", "curated_regional")
+
+
+def _merge_group(module: Any) -> None:
+    NEW_PROVIDERS.extend(New(**entry) for entry in getattr(module, "PROVIDERS", []))
+    for table, extra in (
+        (EXTRA_DOMAINS, getattr(module, "EXTRA_DOMAINS", {})),
+        (EXTRA_SERVERS, getattr(module, "EXTRA_SERVERS", {})),
+        (EXTRA_MX, getattr(module, "EXTRA_MX", {})),
+    ):
+        for pid, values in extra.items():
+            table[pid] = [*table.get(pid, []), *values]
+    SOURCE_URLS.update(getattr(module, "SOURCE_URLS", {}))
+    SUCCESSORS.update(getattr(module, "SUCCESSORS", {}))
+
+
+for _name in GROUP_MODULES:
+    if (Path(__file__).resolve().parent / f"{_name}.py").exists():
+        _merge_group(importlib.import_module(_name))
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
