@@ -1,6 +1,10 @@
 """The command line: a thin typer client of the library (parse, call, render, exit code)."""
 
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailprobe.cli.app import run as run
 
 
 def _process_started() -> float:
@@ -29,14 +33,24 @@ def _process_started() -> float:
 #: When the process started: `--timeout` counts from here.
 STARTED = _process_started()
 
-from mailprobe.cli.app import run  # noqa: E402
-
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the garbage collector waits while the code loads."""
+    from mailprobe.cli.startup import pause_collection
+
+    pause_collection()
     from mailprobe.cli.app import main as app_main
 
     app_main(STARTED)
+
+
+def __getattr__(name: str) -> object:
+    # `run` loads the whole command line, so it is imported only when asked for.
+    if name == "run":
+        from mailprobe.cli.app import run
+
+        return run
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["main", "run"]

@@ -126,7 +126,9 @@ def _progress(quiet: bool, machine_output: bool) -> Progress:
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     from mailprobe.api import run_sync
+    from mailprobe.cli.startup import resume_collection
 
+    resume_collection()
     return run_sync(lambda: coro)
 
 

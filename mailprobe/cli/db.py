@@ -278,15 +278,14 @@ _FETCH_TIMEOUT = 15.0
 
 def _fetch(url: str) -> bytes:
     """GET `url` with the project's capped fetcher (size limit, redirect rules, timeout)."""
-    import asyncio
-
+    from mailprobe.cli.startup import run_collected
     from mailprobe.models import NetOptions
     from mailprobe.net.dns import DnsClient
     from mailprobe.net.http import HttpFetcher
 
     net = NetOptions(timeout=_FETCH_TIMEOUT)
     fetcher = HttpFetcher(DnsClient(timeout=_FETCH_TIMEOUT), net)
-    result = asyncio.run(fetcher.get(url, timeout=_FETCH_TIMEOUT, allow_http=True))
+    result = run_collected(fetcher.get(url, timeout=_FETCH_TIMEOUT, allow_http=True))
     if result.error is not None:
         _stop(f"error: {url}: {result.error}", _EXIT_USAGE)
     if not result.ok:

@@ -5,7 +5,6 @@ Parses options, calls `mailprobe.inbound.run_domain`, renders, picks the exit co
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -25,6 +24,7 @@ from mailprobe.cli.options import (
     TrustAdOpt,
     net_options,
 )
+from mailprobe.cli.startup import run_collected
 from mailprobe.models import Severity
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def domain(
         dnssec_probe=dnssec_probe,
         ehlo_name=ehlo_name,
     )
-    report = asyncio.run(run_domain(domain_name, options))
+    report = run_collected(run_domain(domain_name, options))
     raise typer.Exit(finish_domain(report, out))
 
 

@@ -9,7 +9,6 @@ were not verified. Exit codes: 0 written, 2 bad usage (an existing --output with
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +30,7 @@ from mailprobe.cli.options import (
     TrustAdOpt,
     discovery_options,
 )
+from mailprobe.cli.startup import run_collected
 from mailprobe.errors import InvalidOptionError
 from mailprobe.exit_status import ExitStatus
 from mailprobe.models import DEFAULT_ISPDB_URL, Protocol
@@ -132,11 +132,11 @@ def export(
     verify = not (offline or no_verify)
     if verify:
         options = CheckOptions(discovery=discovery, max_connections=max_connections)
-        report = asyncio.run(run_check(parsed, options))
+        report = run_collected(run_check(parsed, options))
     elif offline:
         report = run_discover_offline(parsed, discovery)
     else:
-        report = asyncio.run(run_discover(parsed, discovery))
+        report = run_collected(run_discover(parsed, discovery))
     settings = client_settings(report, verified_only=verify)
     if not settings.complete:
         missing = []
