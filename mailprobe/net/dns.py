@@ -17,12 +17,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from mailprobe.models import Cause, Nameserver, NetOptions
+from mailprobe.net.dnscache import TtlCache
 from mailprobe.net.ipaddr import is_ip_literal
 
 if TYPE_CHECKING:
     # dnspython loads on the first lookup: a probe aimed at an address (--connect-to)
     # never pays for it.
     import dns.asyncresolver
+    import dns.message
     import dns.rdata
     import dns.resolver
 
@@ -102,7 +104,9 @@ class DnsClient:
         self._cache: dict[tuple[str, str], asyncio.Task[DnsAnswer]] = {}
         # One run keeps every answer for its few seconds. A long-lived client (a bulk scan)
         # keeps only lookups in flight here and answers for their TTL in a bounded cache.
-        self._ttl_cache_size = ttl_cache_size
+        self._ttl_cache: TtlCache[tuple[str, str], DnsAnswer] | None = (
+            None if ttl_cache_size is None else TtlCache(ttl_cache_size)
+        )
 
     @property
     def nameservers(self) -> tuple[Nameserver, ...]:
@@ -128,23 +132,30 @@ class DnsClient:
             resolver.lifetime = self._timeout
             resolver.timeout = min(self._timeout, 2.0)
             resolver.retry_servfail = False
-            if self._ttl_cache_size is not None:
-                resolver.cache = dns.resolver.LRUCache(self._ttl_cache_size)
             self._resolver = resolver
         return self._resolver
 
     async def query(self, name: str, rdtype: str) -> DnsAnswer:
         """Look up `rdtype` records of `name`; concurrent identical lookups share one query."""
         key = (name.lower().rstrip("."), rdtype.upper())
+        if self._ttl_cache is not None and (kept := self._ttl_cache.get(key)) is not None:
+            return kept
         task = self._cache.get(key)
         if task is None:
             task = asyncio.ensure_future(self._query(key[0], key[1]))
             self._cache[key] = task
-            if self._ttl_cache_size is not None:
+            if self._ttl_cache is not None:
                 task.add_done_callback(lambda _done: self._cache.pop(key, None))
         return await asyncio.shield(task)
 
     async def _query(self, name: str, rdtype: str) -> DnsAnswer:
+        answer, ttl = await self._lookup(name, rdtype)
+        if self._ttl_cache is not None and ttl is not None:
+            self._ttl_cache.put((name, rdtype), answer, ttl)
+        return answer
+
+    async def _lookup(self, name: str, rdtype: str) -> tuple[DnsAnswer, int | None]:
+        """One lookup, and how long its answer may be kept (None: not at all)."""
         import dns.exception
         import dns.flags
         import dns.resolver
@@ -161,14 +172,16 @@ class DnsClient:
                 answer = await self._get_resolver().resolve(
                     name + ".", rdtype, search=False, raise_on_no_answer=False
                 )
-        except dns.resolver.NXDOMAIN:
-            return DnsAnswer(
+        except dns.resolver.NXDOMAIN as exc:
+            nxdomain = DnsAnswer(
                 name,
                 rdtype,
                 DnsStatus.NXDOMAIN,
                 elapsed_ms=elapsed(),
                 detail=f"{name} does not exist (NXDOMAIN)",
             )
+            responses: dict[object, dns.message.Message] = exc.kwargs.get("responses") or {}
+            return nxdomain, _negative_ttl(next(iter(responses.values()), None))
         except (dns.exception.Timeout, TimeoutError):
             return DnsAnswer(
                 name,
@@ -177,7 +190,7 @@ class DnsClient:
                 elapsed_ms=elapsed(),
                 detail=f"DNS lookup of {name} {rdtype} timed out after {self._timeout:.1f} s "
                 f"(no usable answer from {self._servers_text()})",
-            )
+            ), None
         except dns.resolver.NoNameservers as exc:
             status, why = _server_failures(exc)
             return DnsAnswer(
@@ -186,7 +199,7 @@ class DnsClient:
                 status,
                 elapsed_ms=elapsed(),
                 detail=f"DNS lookup of {name} {rdtype} failed: {why}",
-            )
+            ), None
         except (dns.exception.DNSException, OSError, ValueError) as exc:
             return DnsAnswer(
                 name,
@@ -194,14 +207,14 @@ class DnsClient:
                 DnsStatus.ERROR,
                 elapsed_ms=elapsed(),
                 detail=f"DNS lookup of {name} {rdtype} failed: {_short(exc)}",
-            )
+            ), None
         response = answer.response
         authenticated = bool(response.flags & dns.flags.AD) and ad_trusted(
             getattr(answer, "nameserver", None), trust_ad=self._trust_ad
         )
         records = tuple(answer.rrset) if answer.rrset is not None else ()
         if not records:
-            return DnsAnswer(
+            nodata = DnsAnswer(
                 name,
                 rdtype,
                 DnsStatus.NODATA,
@@ -209,7 +222,9 @@ class DnsClient:
                 elapsed_ms=elapsed(),
                 detail=f"{name} has no {rdtype} records",
             )
-        return DnsAnswer(name, rdtype, DnsStatus.OK, records, authenticated, elapsed())
+            return nodata, _negative_ttl(response)
+        found = DnsAnswer(name, rdtype, DnsStatus.OK, records, authenticated, elapsed())
+        return found, answer.rrset.ttl if answer.rrset is not None else None
 
     def _servers_text(self) -> str:
         if not self._nameservers:
@@ -303,6 +318,19 @@ def _server_failures(exc: dns.resolver.NoNameservers) -> tuple[DnsStatus, str]:
     if not reasons:
         return DnsStatus.ERROR, "no DNS server gave a usable answer"
     return (DnsStatus.SERVFAIL if servfail else DnsStatus.ERROR), "; ".join(reasons)
+
+
+def _negative_ttl(response: dns.message.Message | None) -> int | None:
+    """How long "no such name" or "no such records" may be kept (RFC 2308): the smaller
+    of the SOA record's TTL and its minimum field, when the answer carries the SOA."""
+    import dns.rdatatype
+
+    if response is None:
+        return None
+    for rrset in response.authority:
+        if rrset.rdtype == dns.rdatatype.SOA and len(rrset):
+            return min(int(rrset.ttl), int(next(iter(rrset)).minimum))
+    return None
 
 
 def _short(exc: BaseException) -> str:
