@@ -10,8 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
+#: CenturyLink's own settings page, which lists the legacy domains it serves.
+CENTURYLINK_SETTINGS = (
+    "https://www.centurylink.com/home/help/internet/email/"
+    "how-to-set-up-your-email-server-settings-to-go-through-pop-and-smtp.html"
+)
+
 #: New entries, as keyword arguments of `curate_providers.New`.
-PROVIDERS: list[dict[str, Any]] = []
+PROVIDERS: list[dict[str, Any]] = [
+    {
+        "id": "qwestoffice",
+        "name": "Qwest Office (CenturyLink, qwestoffice.net)",
+        "domains": ["qwestoffice.net"],
+        "servers": "pop3 pop.qwestoffice.net 110 plain; smtp smtp.qwestoffice.net 465 tls",
+        "source": CENTURYLINK_SETTINGS,
+        "status": "preparation",
+        "hints": [
+            "CenturyLink documents only unencrypted POP3 (port 110) for qwestoffice.net "
+            "mailboxes, so the password travels in clear text when mail is fetched; sending "
+            "uses SSL on port 465."
+        ],
+        "website": "https://www.centurylink.com/",
+    },
+]
 
 #: Domains a provider publishes for its users, added to existing entries.
 EXTRA_DOMAINS: dict[str, list[str]] = {
@@ -20,6 +41,8 @@ EXTRA_DOMAINS: dict[str, list[str]] = {
     # Frontier's (FrontierNet) help: CTAZ (ctaz.com) addresses sign in through the
     # citlink.net mail system that Frontier runs.
     "frontier": ["ctaz.com"],
+    # CenturyLink: qwest.net uses the same settings as centurylink.net.
+    "centurylink.net": ["qwest.net"],
 }
 
 #: Endpoints a provider documents beyond what the entry lists.
@@ -30,11 +53,29 @@ EXTRA_MX: dict[str, list[str]] = {}
 
 #: The provider's own settings page for existing entries.
 SOURCE_URLS: dict[str, str] = {
+    "centurylink.net": CENTURYLINK_SETTINGS,
+    "centurytel.net": CENTURYLINK_SETTINGS,
+    "elpasotel.net": CENTURYLINK_SETTINGS,
+    "q.com": CENTURYLINK_SETTINGS,
     "rogers": "https://www.rogers.com/support/internet/updating-your-rogers-yahoo-email-settings",
 }
 
 #: Existing legacy entries that now point at the company serving their domains.
 SUCCESSORS: dict[str, tuple[str, str]] = {
+    "centurytel.net": (
+        "centurylink.net",
+        "CenturyLink lists these former CenturyTel, Madison River and Gulf Telephone "
+        "domains as using the same mail servers as centurylink.net.",
+    ),
+    "elpasotel.net": (
+        "centurylink.net",
+        "CenturyLink lists elpasotel.net as using the same mail servers as centurylink.net.",
+    ),
+    "q.com": (
+        "centurylink.net",
+        "CenturyLink lists q.com (and qwest.net) as using the same mail servers as "
+        "centurylink.net.",
+    ),
     "rogers": (
         "yahoo",
         "Rogers addresses are Rogers Yahoo! Mail mailboxes on Yahoo's servers: add them with "
