@@ -32,6 +32,22 @@ PROVIDERS: list[dict[str, Any]] = [
         ],
         "website": "https://www.centurylink.com/",
     },
+    {
+        "id": "telenor-no",
+        "name": "Telenor Online e-post (Norway)",
+        "domains": ["online.no", "frisurf.no"],
+        "servers": "",
+        "source": "https://www.telenor.no/privat/vilkar/vilkar_telenor_online_epost.page",
+        "status": "preparation",
+        "hints": [
+            "Telenor's Online e-post (online.no, and the older Frisurf addresses at "
+            "frisurf.no): the webmail at telenor.no/online signs in with Telenor ID; a mail "
+            "program sends with the Online user name and password. Take the server names from "
+            "Telenor's e-post help."
+        ],
+        "docs": ["https://www.telenor.no/kundeservice/e-post/oppsett/webmail"],
+        "website": "https://www.online.no/",
+    },
 ]
 
 #: Domains a provider publishes for its users, added to existing entries.
