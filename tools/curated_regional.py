@@ -1,0 +1,53 @@
+"""Round-2 provider data, regional group: national portals, certified mail, privacy services.
+
+Applied by `curate_providers.py` (see `GROUP_MODULES` there). Every fact here was read on
+the provider's own help or settings pages (the `source` URL of each entry, or the URL noted
+next to each extra domain, server or MX pattern); nothing is copied from another
+application's database, and every hint is written in our own words. Domains and host names
+that could not be tied to a provider page were left out on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: New entries, as keyword arguments of `curate_providers.New`.
+PROVIDERS: list[dict[str, Any]] = [
+    # ---------------------------------------------------------------- Italy
+    {
+        # http://eolo.it/home/assistenza/serve-aiuto/guide-tec/posta-elettronica/come-configurare-outlook.html
+        "id": "eolo",
+        "name": "EOLO (Italy)",
+        "domains": ["ngi.it"],
+        "servers": "imap mail-in.eolo.it 993 tls; smtp mail-out.eolo.it 465 tls",
+        "source": "http://eolo.it/home/assistenza/serve-aiuto/guide-tec/posta-elettronica/"
+        "come-configurare-outlook.html",
+        "website": "https://www.eolo.it/",
+    },
+]
+
+#: Domains a provider publishes for its users, added to existing entries.
+EXTRA_DOMAINS: dict[str, list[str]] = {
+    # https://guide.pec.it/posta-pec/faq-errori-comuni/faq/primo-acquisto-e-caselle-cancellate.aspx
+    "arubapec.it": ["pec.cloud", "casellapec.com", "pecditta.com", "pecaruba.it"],
+}
+
+#: Endpoints a provider documents beyond what the entry lists, in the provider's order.
+EXTRA_SERVERS: dict[str, list[str]] = {}
+
+#: Mail exchangers a provider publishes for the domains it serves.
+EXTRA_MX: dict[str, list[str]] = {
+    # https://guide.hosting.aruba.it/servizi/pec-su-dominio/modalita-acquisto-attivazione-servizio-pec-su-dominio.aspx
+    "arubapec.it": ["mx.pec.aruba.it"],
+    # https://www.legalmail.it/documentazione/
+    "legalmail": ["mx.cert.legalmail.it"],
+}
+
+#: The provider's own settings page for existing entries.
+SOURCE_URLS: dict[str, str] = {
+    "aruba": "https://guide.hosting.aruba.it/email/configurazione-email-pc-dispositivi-mobili/"
+    "configurazione-casella-dominio-pc-mac-pop.aspx",
+}
+
+#: Existing legacy entries that now point at their successor: id -> (successor, hint).
+SUCCESSORS: dict[str, tuple[str, str]] = {}
