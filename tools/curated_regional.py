@@ -24,6 +24,40 @@ PROVIDERS: list[dict[str, Any]] = [
         "come-configurare-outlook.html",
         "website": "https://www.eolo.it/",
     },
+    {
+        # https://www.kleis.it/assistenza/configurazione-giga-mail/accesso-ai-servizi-smtp-pop-e-imap/
+        "id": "kleis-gigamail",
+        "name": "Kleis Giga Mail (Italy)",
+        "domains": ["cbsolt.net"],
+        "servers": "pop3 pop.cbsolt.net 995 tls; imap imap.cbsolt.net 993 tls; "
+        "smtp smtp.cbsolt.net 587 starttls; smtp smtp.cbsolt.net 465 tls",
+        "source": "https://www.kleis.it/assistenza/configurazione-giga-mail/"
+        "accesso-ai-servizi-smtp-pop-e-imap/",
+        "website": "https://www.kleis.it/",
+    },
+    # ---------------------------------------------------------------- Nordics
+    {
+        # https://posti.anvia.net/login.php
+        "id": "anvia-elisa",
+        "name": "Anvia addresses (mail now at Elisa, Finland)",
+        "domains": [
+            "anvianet.fi",
+            "netikka.fi",
+            "ssvnet.fi",
+            "hakunetikka.fi",
+            "kuusnetikka.fi",
+            "pp.kpnet.fi",
+        ],
+        "servers": "",
+        "source": "https://posti.anvia.net/login.php",
+        "status": "preparation",
+        "hints": [
+            "Anvia's mailboxes moved to Elisa in April 2017 with unchanged addresses: the web "
+            "mail is at webmail.elisa.fi (full address and password); take the mail program "
+            "settings from Elisa's help pages."
+        ],
+        "website": "https://elisa.fi/",
+    },
 ]
 
 #: Domains a provider publishes for its users, added to existing entries.
