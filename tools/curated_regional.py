@@ -35,6 +35,18 @@ PROVIDERS: list[dict[str, Any]] = [
         "accesso-ai-servizi-smtp-pop-e-imap/",
         "website": "https://www.kleis.it/",
     },
+    # ---------------------------------------------------------------- Czech Republic
+    {
+        # https://www.ktkadan.cz/stranka/email_nastaveni_serveru
+        "id": "ktkadan",
+        "name": "Kabelová televize Kadaň (Czech Republic)",
+        "domains": ["ktkadan.cz"],
+        "servers": "imap mail.ktkadan.cz 143 starttls; imap mail.ktkadan.cz 993 tls; "
+        "pop3 mail.ktkadan.cz 995 tls; smtp mail.ktkadan.cz 587 starttls; "
+        "smtp mail.ktkadan.cz 465 tls",
+        "source": "https://www.ktkadan.cz/stranka/email_nastaveni_serveru",
+        "website": "https://www.ktkadan.cz/",
+    },
     # ---------------------------------------------------------------- Nordics
     {
         # https://posti.anvia.net/login.php
