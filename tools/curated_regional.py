@@ -22,7 +22,7 @@ PROVIDERS: list[dict[str, Any]] = [
         "servers": "imap mail-in.eolo.it 993 tls; smtp mail-out.eolo.it 465 tls",
         "source": "http://eolo.it/home/assistenza/serve-aiuto/guide-tec/posta-elettronica/"
         "come-configurare-outlook.html",
-        "website": "https://www.eolo.it/",
+        "website": "http://eolo.it/",
     },
     {
         # https://www.kleis.it/assistenza/configurazione-giga-mail/accesso-ai-servizi-smtp-pop-e-imap/
