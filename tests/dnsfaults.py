@@ -75,8 +75,11 @@ def _key(name: str) -> str:
 class FaultDns:
     """An asyncio DNS server on 127.0.0.1 serving `rules` over UDP and TCP on one port."""
 
-    def __init__(self, rules: Mapping[str, Behaviour]) -> None:
+    def __init__(self, rules: Mapping[str, Behaviour], *, negative_ttl: int | None = None) -> None:
         self._rules = {_key(k): v for k, v in rules.items()}
+        # With `negative_ttl`, NXDOMAIN and NODATA answers carry the zone's SOA record
+        # (TTL and minimum both `negative_ttl`), as RFC 2308 asks of real servers.
+        self._negative_ttl = negative_ttl
         self.port = 0
         self.queries: Counter[tuple[str, str, str]] = Counter()  # (transport, name, rdtype)
         self._udp: asyncio.DatagramTransport | None = None
@@ -143,13 +146,13 @@ class FaultDns:
         response.flags |= dns.flags.AA
         if rule is None:
             response.set_rcode(dns.rcode.NXDOMAIN)
-            return response.to_wire()
+            return self._negative(response)
         if isinstance(rule, Fault):
             return self._fault(rule, response, transport)
         rules = rule if isinstance(rule, tuple) else (rule,)
         match = next((r for r in rules if r.rdtype.upper() == rdtype), None)
         if match is None:
-            return response.to_wire()  # NODATA
+            return self._negative(response)  # NODATA
         if match.authenticated:
             response.flags |= dns.flags.AD
         if match.truncate_udp and transport == "udp":
@@ -162,6 +165,15 @@ class FaultDns:
         )
         # Over TCP a message may be up to 64 KiB, whatever EDNS size the query offered.
         return response.to_wire(max_size=65535 if transport == "tcp" else 0)
+
+    def _negative(self, response: dns.message.Message) -> bytes:
+        if self._negative_ttl is not None:
+            ttl = self._negative_ttl
+            soa = f"ns.test. admin.test. 1 3600 600 86400 {ttl}"
+            response.authority.append(
+                dns.rrset.from_text_list("test.", ttl, dns.rdataclass.IN, "SOA", [soa])
+            )
+        return response.to_wire()
 
     @staticmethod
     def _fault(fault: Fault, response: dns.message.Message, transport: str) -> bytes | None:

@@ -663,9 +663,12 @@ for _pid, _specs in ROUND2_EXTRA_SERVERS.items():
     EXTRA_SERVERS[_pid] = [*EXTRA_SERVERS.get(_pid, []), *_specs]
 SOURCE_URLS.update(ROUND2_SOURCE_URLS)
 
+#: Where the facts added to an existing entry came from, beyond its own `sources`.
+EXTRA_SOURCES: dict[str, list[str]] = {}
+
 #: Round-2 data modules, one per group of providers (see each module's docstring). Each may
-#: define PROVIDERS, EXTRA_DOMAINS, EXTRA_SERVERS, EXTRA_MX, SOURCE_URLS and SUCCESSORS in
-#: the shapes used above.
+#: define PROVIDERS, EXTRA_DOMAINS, EXTRA_SERVERS, EXTRA_MX, EXTRA_SOURCES, SOURCE_URLS and
+#: SUCCESSORS in the shapes used above.
 GROUP_MODULES = ("curated_upstream", "curated_freemail", "curated_legacy", "curated_regional")
 
 
@@ -675,6 +678,7 @@ def _merge_group(module: Any) -> None:
         (EXTRA_DOMAINS, getattr(module, "EXTRA_DOMAINS", {})),
         (EXTRA_SERVERS, getattr(module, "EXTRA_SERVERS", {})),
         (EXTRA_MX, getattr(module, "EXTRA_MX", {})),
+        (EXTRA_SOURCES, getattr(module, "EXTRA_SOURCES", {})),
     ):
         for pid, values in extra.items():
             table[pid] = [*table.get(pid, []), *values]
@@ -793,6 +797,9 @@ def main(argv: list[str] | None = None) -> int:
     for pid, patterns in EXTRA_MX.items():
         data = tables[pid]
         data["mx_patterns"] = list(dict.fromkeys([*data.get("mx_patterns", []), *patterns]))
+    for pid, extra_sources in EXTRA_SOURCES.items():
+        data = tables[pid]
+        data["sources"] = list(dict.fromkeys([*data.get("sources", []), *extra_sources]))
     for pid, extra_overrides in EXTRA_OVERRIDES.items():
         data = tables[pid]
         known = {(o["kind"], o["subject"]) for o in data.get("overrides", [])}

@@ -296,3 +296,27 @@ EXTRA_SERVERS: dict[str, list[str]] = {
     # deltachat _providers/daleth.cafe.md: chatmail's IMAP and SMTP over port 443.
     "daleth.cafe": ["imap daleth.cafe 443 tls", "smtp daleth.cafe 443 tls"],
 }
+
+
+#: Attribution for the facts above that were added to existing entries.
+EXTRA_SOURCES: dict[str, list[str]] = {
+    **{
+        f"ionos-{country}": _ispdb(f"ionos.{tld}")
+        for country, tld in (
+            ("de", "de"),
+            ("us", "com"),
+            ("uk", "co.uk"),
+            ("es", "es"),
+            ("fr", "fr"),
+            ("it", "it"),
+        )
+    },
+    "charter.net": _ispdb("charter.com.xml"),
+    "vivaldi": _ispdb("vivaldi.net.xml"),
+    "freenet": _ispdb("freenet.de.xml"),
+    "mailbox-org": _ispdb("mailbox.org.xml"),
+    "riseup.net": _deltachat("riseup.net.md"),
+    "daleth.cafe": _deltachat("daleth.cafe.md"),
+    "blindzeln.org": _deltachat("blindzeln.de.md"),
+    "biglobe.ne.jp": ["ispdb (upstream thunderbird/autoconfig): v1.1/myad.jp"],
+}

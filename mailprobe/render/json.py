@@ -565,11 +565,15 @@ def _timestamp(moment: datetime) -> str:
 def to_jsonable(value: Any) -> Any:
     """Any model value as JSON-ready data: objects by `SHAPES`, enums as their value,
     tuples as lists, datetimes as UTC ISO 8601 text."""
-    if value is None or isinstance(value, bool | int | float):
+    kind = type(value)
+    if kind is str or value is None or kind is bool or kind is int or kind is float:
         return value
+    plan = _PLANS.get(kind)
+    if plan is not None:
+        return _object(value, plan)
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, str):
+    if isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, datetime):
         return _timestamp(value)
@@ -578,28 +582,58 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(to_jsonable(k)): to_jsonable(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _object(value)
+        return _object(value, _plan(kind))
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
-def _object(obj: Any) -> dict[str, Any]:
-    shape = SHAPES.get(type(obj))
-    out: dict[str, Any] = {}
+#: One step of writing an object: (0, key, field name), (1, "", field name to inline) or
+#: (2, key, function of the object).
+_Step = tuple[int, str, Any]
+
+#: Per model class: its steps in key order, then the fields the table does not name.
+_PLANS: dict[type, tuple[tuple[_Step, ...], tuple[str, ...]]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[_Step, ...], tuple[str, ...]]:
+    """How to write objects of `cls`, worked out once from `SHAPES`."""
+    plan = _PLANS.get(cls)
+    if plan is not None:
+        return plan
+    shape = SHAPES.get(cls)
+    steps: list[_Step] = []
+    covered: set[str] = set()
+    omitted: Mapping[str, str] = {}
     if shape is not None:
         for key in shape.keys:
             if isinstance(key, Field):
-                out[key.json_key] = to_jsonable(getattr(obj, key.name))
+                steps.append((0, key.json_key, key.name))
             elif isinstance(key, Inline):
-                out.update(_object(getattr(obj, key.name)))
+                steps.append((1, "", key.name))
             else:
-                out[key.key] = to_jsonable(key.get(obj))
+                steps.append((2, key.key, key.get))
         covered, omitted = shape.covered(), shape.omit
-    else:
-        covered, omitted = set(), {}
     # A field the table does not name yet is emitted as it is (the drift test flags it).
-    for f in dataclasses.fields(obj):
-        if f.name not in covered and f.name not in omitted:
-            out[f.name] = to_jsonable(getattr(obj, f.name))
+    rest = tuple(
+        f.name for f in dataclasses.fields(cls) if f.name not in covered and f.name not in omitted
+    )
+    plan = _PLANS[cls] = (tuple(steps), rest)
+    return plan
+
+
+def _object(
+    obj: Any, plan: tuple[tuple[_Step, ...], tuple[str, ...]] | None = None
+) -> dict[str, Any]:
+    steps, rest = plan if plan is not None else _plan(type(obj))
+    out: dict[str, Any] = {}
+    for kind, key, what in steps:
+        if kind == 0:
+            out[key] = to_jsonable(getattr(obj, what))
+        elif kind == 1:
+            out.update(_object(getattr(obj, what)))
+        else:
+            out[key] = to_jsonable(what(obj))
+    for name in rest:
+        out[name] = to_jsonable(getattr(obj, name))
     return out
 
 

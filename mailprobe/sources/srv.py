@@ -18,7 +18,6 @@ likely picked first, on top), then target and port, so the output is stable.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -81,14 +80,11 @@ def service_of(record_name: str) -> SrvService | None:
 def report_order(records: Iterable[SRV]) -> list[SRV]:
     """SRV records in a stable RFC 2782 order for reports.
 
-    Priority groups come from dnspython's processing order (lowest priority first);
-    inside a group the random weighted pick is replaced by weight descending, then
-    target and port, so equal inputs always give equal output.
+    Priority groups come first, lowest priority first, as RFC 2782 clients try them;
+    inside a group the random weighted pick (`selection_order`) is replaced by weight
+    descending, then target and port, so equal inputs always give equal output.
     """
-    ordered: list[SRV] = []
-    for _priority, group in itertools.groupby(selection_order(records), key=lambda r: r.priority):
-        ordered.extend(sorted(group, key=lambda r: (-r.weight, _host(r), r.port)))
-    return ordered
+    return sorted(records, key=lambda r: (r.priority, -r.weight, _host(r), r.port))
 
 
 def selection_order(records: Iterable[SRV]) -> list[SRV]:
