@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from dnsfaults import Fault, FaultDns, Records
 from mailprobe.net.dns import DnsClient, DnsStatus
 from mailprobe.net.dnscache import TtlCache
-from tests.dnsfaults import Fault, FaultDns, Records
 
 
 class FakeClock:
