@@ -320,3 +320,13 @@ EXTRA_SOURCES: dict[str, list[str]] = {
     "blindzeln.org": _deltachat("blindzeln.de.md"),
     "biglobe.ne.jp": ["ispdb (upstream thunderbird/autoconfig): v1.1/myad.jp"],
 }
+
+#: The IONOS help page each ispdb/ionos.* file links to (its `documentation` element).
+SOURCE_URLS: dict[str, str] = {
+    "ionos-de": "https://www.ionos.de/hilfe/index.php?id=2490",
+    "ionos-us": "https://www.ionos.com/help/index.php?id=2490",
+    "ionos-uk": "https://www.ionos.co.uk/help/index.php?id=2490",
+    "ionos-es": "https://www.ionos.es/ayuda/index.php?id=2490",
+    "ionos-fr": "https://www.ionos.fr/assistance/index.php?id=2490",
+    "ionos-it": "https://www.ionos.it/aiuto/index.php?id=2490",
+}
