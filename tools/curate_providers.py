@@ -687,8 +687,7 @@ def _merge_group(module: Any) -> None:
 
 
 for _name in GROUP_MODULES:
-    if (Path(__file__).resolve().parent / f"{_name}.py").exists():
-        _merge_group(importlib.import_module(_name))
+    _merge_group(importlib.import_module(_name))
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,8 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import typer.main
@@ -56,6 +56,7 @@ from mailprobe.cli.options import (
     net_options,
 )
 from mailprobe.cli.output import OutputOptions, finish
+from mailprobe.cli.startup import run_collected as _run
 from mailprobe.cli.stdout import GuardedStdout, OutputError, silence_stdout
 from mailprobe.errors import InvalidInputError, InvalidOptionError
 from mailprobe.exit_status import ExitStatus
@@ -66,8 +67,6 @@ from mailprobe.version import __version__
 
 if TYPE_CHECKING:
     from mailprobe.models import Candidate, ProbeResult, SourceOutcome
-
-T = TypeVar("T")
 
 
 app = typer.Typer(
@@ -122,14 +121,6 @@ def _progress(quiet: bool, machine_output: bool) -> Progress:
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    from mailprobe.api import run_sync
-    from mailprobe.cli.startup import resume_collection
-
-    resume_collection()
-    return run_sync(lambda: coro)
 
 
 def _time_left(timeout: float) -> float:

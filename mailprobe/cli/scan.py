@@ -133,7 +133,8 @@ def scan_command(
     Exit 1 if any line failed or had a finding at --fail-on or above; 130 after Ctrl-C,
     with every written line complete.
     """
-    from mailprobe.cli.app import _run, _setup_logging
+    from mailprobe.cli.app import _setup_logging
+    from mailprobe.cli.startup import run_collected
     from mailprobe.pipeline import CheckOptions
     from mailprobe.scan import RecordSummary, ScanSettings, read_inputs, scan
     from mailprobe.scan.resume import finished_inputs, remaining, repair_tail
@@ -202,7 +203,7 @@ def scan_command(
 
             totals = scan_on_dask(dask, items, settings, write, on_record=observe)
         else:
-            totals = _run(scan(items, settings, write, on_record=observe))
+            totals = run_collected(scan(items, settings, write, on_record=observe))
     finally:
         if progress is not None:
             progress.close()

@@ -1,12 +1,12 @@
 """The console script's start-up: the cyclic garbage collector waits while code loads.
 
-Loading the command line, the models and the network stack creates a few hundred
-thousand objects, none of them garbage; the collector would walk them again and again
-(about a fifth of a short command's CPU time). `pause_collection` stops it for the
-loading, and `resume_collection`, called where a command's real work starts, freezes
-what was loaded (so later collections skip it) and lets the collector run again, so a
-long scan collects as usual. Library users are not affected: only the console script
-pauses the collector.
+Loading the command line, the models and the network stack creates many objects, none
+of them garbage; the collector would walk them again and again while they load (a few
+milliseconds of a short command's CPU time). `pause_collection` stops it for the
+loading, and `run_collected`, where a command's real work starts, freezes what was
+loaded (so later collections skip it) and lets the collector run again, so a long scan
+collects as usual. Library users are not affected: only the console script pauses the
+collector.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def resume_collection() -> None:
 
 
 def run_collected(coro: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(coro)` with garbage collection resumed first (see the module text)."""
-    import asyncio
+    """Run a command's coroutine to completion (`mailprobe.api.run_sync`), with garbage
+    collection resumed first (see the module text). Every command runs its work here."""
+    from mailprobe.api import run_sync
 
     resume_collection()
-    return asyncio.run(coro)
+    return run_sync(lambda: coro)
